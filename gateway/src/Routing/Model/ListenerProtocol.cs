@@ -1,0 +1,7 @@
+namespace Meshway.Routing.Model;
+
+public enum ListenerProtocol
+{
+    Http,
+    Https,
+}
