@@ -1,7 +1,8 @@
 namespace Meshway.Routing.Matching;
 
 /// <summary>
-/// Orders route entries by the Gateway API precedence (HTTPRouteRule.Matches):
+/// Orders route entries by the Gateway API precedence: first the route hostname that matched (a
+/// non-wildcard hostname, then the most characters), then (HTTPRouteRule.Matches)
 /// 1. Exact path, 2. PathPrefix with the most characters, 3. a method match, 4. the most header matches,
 /// 5. the most query-parameter matches; then the oldest route, then "{namespace}/{name}" alphabetically,
 /// then rule order, then match order. RegularExpression precedence is ours to choose: we place it between
@@ -28,7 +29,13 @@ public sealed class Precedence : IComparer<RouteEntry>
             return -1;
         }
 
-        var c = KindRank(x.Match.Path.Kind).CompareTo(KindRank(y.Match.Path.Kind));
+        var c = y.HostnamePriority.CompareTo(x.HostnamePriority);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = KindRank(x.Match.Path.Kind).CompareTo(KindRank(y.Match.Path.Kind));
         if (c != 0)
         {
             return c;
