@@ -23,7 +23,7 @@ public sealed class Secret : KubeObject
 /// <summary>v1 Service.</summary>
 public sealed class Service : KubeObject
 {
-    public ServiceSpec Spec { get; set; } = new();
+    public ServiceSpec Spec { get; set => field = value ?? new(); } = new();
 }
 
 public sealed class ServiceSpec

@@ -3,7 +3,7 @@ namespace Meshway.Kubernetes.Models;
 /// <summary>gateway.networking.k8s.io/v1 Gateway.</summary>
 public sealed class Gateway : KubeObject
 {
-    public GatewaySpec Spec { get; set; } = new();
+    public GatewaySpec Spec { get; set => field = value ?? new(); } = new();
 }
 
 public sealed class GatewaySpec

@@ -3,7 +3,7 @@ namespace Meshway.Kubernetes.Models;
 /// <summary>gateway.networking.k8s.io/v1 GatewayClass (cluster-scoped).</summary>
 public sealed class GatewayClass : KubeObject
 {
-    public GatewayClassSpec Spec { get; set; } = new();
+    public GatewayClassSpec Spec { get; set => field = value ?? new(); } = new();
 
     public override bool IsNamespaced => false;
 }

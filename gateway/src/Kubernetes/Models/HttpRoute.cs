@@ -3,7 +3,7 @@ namespace Meshway.Kubernetes.Models;
 /// <summary>gateway.networking.k8s.io/v1 HTTPRoute.</summary>
 public sealed class HttpRoute : KubeObject
 {
-    public HttpRouteSpec Spec { get; set; } = new();
+    public HttpRouteSpec Spec { get; set => field = value ?? new(); } = new();
 }
 
 public sealed class HttpRouteSpec

@@ -10,11 +10,11 @@ namespace Meshway.Kubernetes.Models;
 /// </summary>
 public abstract class KubeObject
 {
-    public string ApiVersion { get; set; } = "";
+    public string ApiVersion { get; set => field = value ?? ""; } = "";
 
-    public string Kind { get; set; } = "";
+    public string Kind { get; set => field = value ?? ""; } = "";
 
-    public ObjectMeta Metadata { get; set; } = new();
+    public ObjectMeta Metadata { get; set => field = value ?? new(); } = new();
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }

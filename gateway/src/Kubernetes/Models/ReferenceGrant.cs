@@ -3,7 +3,7 @@ namespace Meshway.Kubernetes.Models;
 /// <summary>gateway.networking.k8s.io/v1beta1 (or v1) ReferenceGrant: lets objects of other namespaces refer into this one.</summary>
 public sealed class ReferenceGrant : KubeObject
 {
-    public ReferenceGrantSpec Spec { get; set; } = new();
+    public ReferenceGrantSpec Spec { get; set => field = value ?? new(); } = new();
 }
 
 public sealed class ReferenceGrantSpec
