@@ -147,7 +147,10 @@ public static class ManifestLoader
         catch (JsonException e)
         {
             var path = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-            return (null, $"{kind}: invalid field type{path}: {FirstLine(e.Message)}");
+            // System.Text.Json appends " Path: ... | LineNumber: ..." about the intermediate JSON: noise to a YAML author.
+            var message = FirstLine(e.Message);
+            var noise = message.IndexOf(" Path: ", StringComparison.Ordinal);
+            return (null, $"{kind}: invalid field type{path}: {(noise > 0 ? message[..noise] : message)}");
         }
         catch (InvalidOperationException e)
         {
