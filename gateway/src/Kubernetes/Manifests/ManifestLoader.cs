@@ -115,6 +115,11 @@ public static class ManifestLoader
             // YamlDotNet reports a duplicate mapping key this way.
             return (null, "malformed YAML: " + FirstLine(e.Message));
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's representation model gives up this way on some broken streams (found by fuzzing).
+            return (null, "malformed YAML: " + FirstLine(e.Message));
+        }
 
         if (json is null)
         {
