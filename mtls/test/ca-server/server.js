@@ -13,7 +13,7 @@
 //   * response chain: leaf first, root last, each element ending in "\n".
 //
 // Usage: node server.js --state-dir DIR [--port N] [--trust-domain TD] [--max-ttl S]
-//                       [--cluster-id ID] [--fault MODE] [--slow-ms N] [--fail-first N]
+//                       [--cluster-id ID] [--fault MODE] [--slow-ms N] [--fail-first N] [--init-only]
 // Faults (also from env CA_FAULT): none | down (every call UNAVAILABLE) | garbage | one-element |
 //   wrong-identity | wrong-key | expired | not-yet-valid | slow
 // Prints "LISTENING <port>" on stdout when ready and "SIGNED <spiffe-id> <serial> <ttl-seconds>"
@@ -36,10 +36,11 @@ const SIGN = { name: 'ECDSA', hash: 'SHA-256' };
 function parseArgs(argv) {
   const args = {
     port: 0, host: '127.0.0.1', stateDir: null, trustDomain: 'cluster.local', maxTtl: 0,
-    clusterId: null, fault: process.env.CA_FAULT || 'none', slowMs: 10000, failFirst: 0,
+    clusterId: null, fault: process.env.CA_FAULT || 'none', slowMs: 10000, failFirst: 0, initOnly: false,
   };
   for (let i = 2; i < argv.length; i++) {
     const key = argv[i];
+    if (key === '--init-only') { args.initOnly = true; continue; }
     const value = argv[++i];
     switch (key) {
       case '--port': args.port = Number(value); break;
@@ -145,6 +146,11 @@ async function main() {
   const args = parseArgs(process.argv);
   const root = await loadOrCreateRoot(args.stateDir);
   const rootPem = root.cert.toString('pem') + '\n';
+  if (args.initOnly) {
+    // Only create the root (tests that start the CA later need to trust it up front).
+    process.stdout.write('INITIALIZED\n');
+    return;
+  }
 
   // Server certificate for the CA endpoint itself, fresh per start.
   const serverKeys = await subtle.generateKey(EC, true, ['sign', 'verify']);
