@@ -13,7 +13,8 @@
 //   * response chain: leaf first, root last, each element ending in "\n".
 //
 // Usage: node server.js --state-dir DIR [--port N] [--trust-domain TD] [--max-ttl S]
-//                       [--cluster-id ID] [--fault MODE] [--slow-ms N] [--fail-first N] [--init-only]
+//                       [--cluster-id ID] [--fault MODE] [--fault-file FILE] [--slow-ms N]
+//                       [--fail-first N] [--init-only]
 // Faults (also from env CA_FAULT): none | down (every call UNAVAILABLE) | garbage | one-element |
 //   wrong-identity | wrong-key | expired | not-yet-valid | slow
 // Prints "LISTENING <port>" on stdout when ready and "SIGNED <spiffe-id> <serial> <ttl-seconds>"
@@ -36,7 +37,7 @@ const SIGN = { name: 'ECDSA', hash: 'SHA-256' };
 function parseArgs(argv) {
   const args = {
     port: 0, host: '127.0.0.1', stateDir: null, trustDomain: 'cluster.local', maxTtl: 0,
-    clusterId: null, fault: process.env.CA_FAULT || 'none', slowMs: 10000, failFirst: 0, initOnly: false,
+    clusterId: null, fault: process.env.CA_FAULT || 'none', slowMs: 10000, failFirst: 0, initOnly: false, faultFile: null,
   };
   for (let i = 2; i < argv.length; i++) {
     const key = argv[i];
@@ -52,6 +53,7 @@ function parseArgs(argv) {
       case '--fault': args.fault = value; break;
       case '--slow-ms': args.slowMs = Number(value); break;
       case '--fail-first': args.failFirst = Number(value); break;
+      case '--fault-file': args.faultFile = value; break;
       default: throw new Error(`unknown argument ${key}`);
     }
   }
@@ -173,10 +175,24 @@ async function main() {
   const service = grpc.loadPackageDefinition(definition).istio.v1.auth.IstioCertificateService.service;
 
   let calls = 0;
+  // A fault file, when given and present, overrides --fault per request, so one CA process can
+  // serve a whole test class that switches faults between tests.
+  function currentFault() {
+    if (args.faultFile) {
+      try {
+        return fs.readFileSync(args.faultFile, 'utf8').trim() || 'none';
+      } catch (e) {
+        if (e.code !== 'ENOENT') throw e;
+      }
+    }
+    return args.fault;
+  }
+
   async function createCertificate(call) {
     calls++;
     const md = call.metadata;
-    if (args.fault === 'down' || calls <= args.failFirst) {
+    const fault = currentFault();
+    if (fault === 'down' || calls <= args.failFirst) {
       return { code: grpc.status.UNAVAILABLE, details: 'test CA is unavailable' };
     }
     const who = identityFromToken(md.get('authorization')[0]);
@@ -185,7 +201,7 @@ async function main() {
     if (args.clusterId && clusterId !== args.clusterId) {
       return { code: grpc.status.UNAUTHENTICATED, details: `clusterid '${clusterId}' is not '${args.clusterId}'` };
     }
-    if (args.fault === 'slow') await new Promise((r) => setTimeout(r, args.slowMs));
+    if (fault === 'slow') await new Promise((r) => setTimeout(r, args.slowMs));
 
     let csr;
     try {
@@ -197,23 +213,23 @@ async function main() {
     let ttl = Number(call.request.validity_duration) || 24 * 3600;
     if (args.maxTtl > 0 && ttl > args.maxTtl) ttl = args.maxTtl;
 
-    const ns = args.fault === 'wrong-identity' ? 'intruder-ns' : who.namespace;
-    const sa = args.fault === 'wrong-identity' ? 'intruder' : who.serviceAccount;
+    const ns = fault === 'wrong-identity' ? 'intruder-ns' : who.namespace;
+    const sa = fault === 'wrong-identity' ? 'intruder' : who.serviceAccount;
     const spiffe = `spiffe://${args.trustDomain}/ns/${ns}/sa/${sa}`;
     // X.509 times have second precision: start at the current whole second so the leaf is valid
     // at once and its lifetime is exactly the TTL.
     const start = Math.floor(Date.now() / 1000) * 1000;
     let notBefore = new Date(start);
     let notAfter = new Date(start + ttl * 1000);
-    if (args.fault === 'expired') {
+    if (fault === 'expired') {
       notBefore = new Date(start - 2 * 3600 * 1000);
       notAfter = new Date(start - 3600 * 1000);
-    } else if (args.fault === 'not-yet-valid') {
+    } else if (fault === 'not-yet-valid') {
       notBefore = new Date(start + 3600 * 1000);
       notAfter = new Date(start + 2 * 3600 * 1000);
     }
     let publicKey = await csr.publicKey.export(webcrypto);
-    if (args.fault === 'wrong-key') {
+    if (fault === 'wrong-key') {
       publicKey = (await subtle.generateKey(EC, true, ['sign', 'verify'])).publicKey;
     }
     const leaf = await issue(root, publicKey, {
@@ -222,8 +238,8 @@ async function main() {
     const leafPem = leaf.toString('pem') + '\n';
 
     let chain = [leafPem, rootPem];
-    if (args.fault === 'one-element') chain = [leafPem];
-    if (args.fault === 'garbage') {
+    if (fault === 'one-element') chain = [leafPem];
+    if (fault === 'garbage') {
       chain = ['-----BEGIN CERTIFICATE-----\nthis is not a certificate\n-----END CERTIFICATE-----\n', 'garbage\n'];
     }
     process.stdout.write(`SIGNED ${spiffe} ${leaf.serialNumber} ${ttl}\n`);

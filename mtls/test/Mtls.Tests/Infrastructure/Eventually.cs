@@ -1,6 +1,6 @@
 namespace Meshway.Mtls.Tests.Infrastructure;
 
-internal static class Eventually
+public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> until true or the timeout; returns the last result.</summary>
     public static async Task<bool> TrueAsync(Func<bool> condition, TimeSpan timeout)

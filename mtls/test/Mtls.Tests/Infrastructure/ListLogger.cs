@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Meshway.Mtls.Tests.Infrastructure;
 
 /// <summary>Keeps formatted log lines so tests can assert what an operator would read.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
+public sealed class ListLogger<T> : ILogger<T>
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Message)> _lines = new();
 

@@ -1,7 +1,7 @@
 namespace Meshway.Mtls.Tests.Infrastructure;
 
 /// <summary>A clock fixed at a given instant (for certificates issued in the past or future).</summary>
-internal sealed class ManualTime(DateTimeOffset now) : TimeProvider
+public sealed class ManualTime(DateTimeOffset now) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = now;
 

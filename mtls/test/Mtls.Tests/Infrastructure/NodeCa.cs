@@ -10,7 +10,7 @@ namespace Meshway.Mtls.Tests.Infrastructure;
 /// packages on first use (under a file lock, so parallel test classes do not race), starts it,
 /// waits for "LISTENING &lt;port&gt;" and records every "SIGNED" line.
 /// </summary>
-internal sealed class NodeCa : IAsyncDisposable
+public sealed class NodeCa : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly Process _process;
@@ -31,6 +31,9 @@ internal sealed class NodeCa : IAsyncDisposable
     public string Address => $"127.0.0.1:{Port}";
 
     public string RootPath => Path.Combine(StateDir, "root-cert.pem");
+
+    /// <summary>Switches the fault mode for the next requests ("none" to heal).</summary>
+    public void SetFault(string fault) => File.WriteAllText(Path.Combine(StateDir, "fault"), fault);
 
     /// <summary>SPIFFE IDs of the certificates this CA process has returned, in order.</summary>
     public IReadOnlyCollection<string> Signed => _signed;
@@ -55,7 +58,7 @@ internal sealed class NodeCa : IAsyncDisposable
     public static async Task<NodeCa> StartAsync(string stateDir, params string[] extraArgs)
     {
         await EnsureInstalledAsync();
-        var args = new List<string> { "--state-dir", stateDir };
+        var args = new List<string> { "--state-dir", stateDir, "--fault-file", Path.Combine(stateDir, "fault") };
         args.AddRange(extraArgs);
         var process = Process.Start(NodeStartInfo(args))!;
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,6 +1,6 @@
 namespace Meshway.Mtls.Tests.Infrastructure;
 
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {

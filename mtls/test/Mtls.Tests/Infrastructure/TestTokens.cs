@@ -3,7 +3,7 @@ using System.Text;
 namespace Meshway.Mtls.Tests.Infrastructure;
 
 /// <summary>Service-account-token-shaped JWTs (unsigned: the test CA only reads the subject, like a TokenReview result).</summary>
-internal static class TestTokens
+public static class TestTokens
 {
     public static string For(string ns, string serviceAccount)
     {
