@@ -80,6 +80,9 @@ public sealed partial class CertificateManager : IAsyncDisposable
 
     public DateTimeOffset? Expiry => Current?.NotAfter;
 
+    /// <summary>This manager's meter (tests observe it without picking up other managers' values).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Certificates published so far (the first one counts).</summary>
     public long Rotations => Interlocked.Read(ref _rotations);
 
