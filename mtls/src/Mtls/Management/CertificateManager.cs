@@ -29,7 +29,7 @@ public sealed partial class CertificateManager : IAsyncDisposable
     private long _rotations;
     private long _failures;
     private string? _lastError;
-    private DateTimeOffset? _nextRefresh;
+    private long _nextRefreshTicks; // UTC ticks; 0 = not scheduled. A long so readers never see a torn value.
     private bool _expiryReported;
 
     public CertificateManager(
@@ -113,7 +113,7 @@ public sealed partial class CertificateManager : IAsyncDisposable
             current?.SerialNumber,
             current?.NotBefore,
             current?.NotAfter,
-            _nextRefresh,
+            Interlocked.Read(ref _nextRefreshTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null,
             Rotations,
             Interlocked.Read(ref _failures),
             LastError);
@@ -147,14 +147,16 @@ public sealed partial class CertificateManager : IAsyncDisposable
             {
                 var previous = Current;
                 var fetched = await _source.FetchAsync(previous, stopping).ConfigureAwait(false);
+                backoff = _options.InitialBackoff;
+                Volatile.Write(ref _lastError, null);
+                delay = _source.PollInterval ?? RenewDelay(fetched);
+
+                // Schedule before publishing, so whoever wakes on the new certificate sees its renewal time.
+                SetNextRefresh(delay);
                 if (!ReferenceEquals(fetched, previous))
                 {
                     Publish(fetched);
                 }
-
-                backoff = _options.InitialBackoff;
-                Volatile.Write(ref _lastError, null);
-                delay = _source.PollInterval ?? RenewDelay(fetched);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -169,10 +171,10 @@ public sealed partial class CertificateManager : IAsyncDisposable
                 Volatile.Write(ref _lastError, message);
                 delay = Jittered(backoff);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                SetNextRefresh(delay);
                 ReportFailure(message, delay);
             }
 
-            _nextRefresh = _time.GetUtcNow() + delay;
             try
             {
                 await Task.Delay(delay, _time, stopping).ConfigureAwait(false);
@@ -183,6 +185,9 @@ public sealed partial class CertificateManager : IAsyncDisposable
             }
         }
     }
+
+    private void SetNextRefresh(TimeSpan delay)
+        => Interlocked.Exchange(ref _nextRefreshTicks, (_time.GetUtcNow() + delay).UtcTicks);
 
     private void Publish(WorkloadCertificate certificate)
     {
