@@ -21,6 +21,7 @@ public sealed class IstioCaClient : ICertificateAuthorityClient, IDisposable
     private readonly IstioCaClientOptions _options;
     private readonly HttpMessageInvoker _invoker;
     private readonly Uri _uri;
+    private string? _lastServerCertificateError;
 
     public IstioCaClient(IstioCaClientOptions options)
     {
@@ -89,7 +90,12 @@ public sealed class IstioCaClient : ICertificateAuthorityClient, IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new CertificateProvisioningException($"cannot reach the mesh CA at {_options.Address}: {Describe(ex)}", ex);
+            // A TLS rejection by our own callback says only "rejected"; add the reason we found.
+            var reason = ex.InnerException is System.Security.Authentication.AuthenticationException
+                && Volatile.Read(ref _lastServerCertificateError) is { } certificateError
+                ? $"{Describe(ex)} ({certificateError})"
+                : Describe(ex);
+            throw new CertificateProvisioningException($"cannot reach the mesh CA at {_options.Address}: {reason}", ex);
         }
 
         using (response)
@@ -151,13 +157,26 @@ public sealed class IstioCaClient : ICertificateAuthorityClient, IDisposable
     {
         // The name check is the platform's (DNS or IP SAN against the address host); the chain
         // check is ours, against the mesh roots only.
-        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        if (certificate is null)
         {
+            Volatile.Write(ref _lastServerCertificateError, "the CA presented no certificate");
             return false;
         }
 
-        using var leaf = certificate as X509Certificate2 is { } c2 ? new X509Certificate2(c2) : new X509Certificate2(certificate);
-        return _options.Trust.Current.Verify(leaf, chain?.ChainPolicy.ExtraStore, DateTime.UtcNow, out _);
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            Volatile.Write(ref _lastServerCertificateError, $"the CA certificate is not valid for host '{_uri.Host}'");
+            return false;
+        }
+
+        var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        if (!_options.Trust.Current.Verify(leaf, chain?.ChainPolicy.ExtraStore, DateTime.UtcNow, out var error))
+        {
+            Volatile.Write(ref _lastServerCertificateError, $"the CA certificate does not chain to the mesh root: {error}");
+            return false;
+        }
+
+        return true;
     }
 
     private static string? HeaderValue(HttpHeaders headers, string name)

@@ -144,7 +144,22 @@ public sealed class IstioCaClientTests : IClassFixture<SharedCaFixture>, IDispos
         var ex = await Assert.ThrowsAsync<CertificateProvisioningException>(
             () => client.CreateCertificateAsync(csr.Pem, TimeSpan.FromMinutes(5), default));
         Assert.Contains($"cannot reach the mesh CA at {_ca.Address}", ex.Message);
+        Assert.Contains("the CA certificate does not chain to the mesh root", ex.Message);
         Assert.Empty(SignedByThisTest);
+    }
+
+    [Fact]
+    public async Task CreateCertificate_CaCertificateNotForThatHost_Refused()
+    {
+        // The CA's certificate names 127.0.0.1, localhost and istiod.istio-system.svc, not 127.0.0.2.
+        await using var ca = await NodeCa.StartAsync(_dir.File("ca-other-host"), "--host", "127.0.0.2");
+        using var client = Client(ca, address: $"127.0.0.2:{ca.Port}");
+        using var csr = CertificateSigningRequest.Create(Waypoint);
+
+        var ex = await Assert.ThrowsAsync<CertificateProvisioningException>(
+            () => client.CreateCertificateAsync(csr.Pem, TimeSpan.FromMinutes(5), default));
+        Assert.Contains("the CA certificate is not valid for host '127.0.0.2'", ex.Message);
+        Assert.Empty(ca.Signed);
     }
 
     [Fact]
