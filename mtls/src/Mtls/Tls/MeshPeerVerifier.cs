@@ -55,6 +55,52 @@ public static class MeshPeerVerifier
         return true;
     }
 
+    /// <summary>
+    /// Checks SslStream's own verdict when the options carried <see cref="TrustBundle.ChainPolicy"/>
+    /// (so the platform already built the chain against the mesh roots), then applies the identity
+    /// rule. A host-name mismatch is not an error here: mesh certificates carry no DNS names.
+    /// </summary>
+    public static bool VerifyPlatformResult(
+        X509Certificate? certificate,
+        X509Chain? chain,
+        SslPolicyErrors errors,
+        Func<SpiffeId, bool> acceptIdentity,
+        out SpiffeId peer,
+        out string error)
+    {
+        peer = default;
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            error = "the peer presented no certificate";
+            return false;
+        }
+
+        var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            var detail = chain is null ? "chain errors" : Certificates.ChainStatus.Describe(chain);
+            error = $"the peer certificate (serial {leaf.SerialNumber}) does not chain to a mesh root: {detail}";
+            return false;
+        }
+
+        var ids = SpiffeId.FromCertificate(leaf);
+        if (ids.Count != 1)
+        {
+            error = $"the peer certificate carries {ids.Count} SPIFFE IDs; expected exactly one";
+            return false;
+        }
+
+        if (!acceptIdentity(ids[0]))
+        {
+            error = $"the peer identity {ids[0]} is not allowed here";
+            return false;
+        }
+
+        peer = ids[0];
+        error = string.Empty;
+        return true;
+    }
+
     /// <summary>The peer's SPIFFE ID after a completed handshake (for authorization), if it has exactly one.</summary>
     public static bool TryGetPeerIdentity(SslStream stream, out SpiffeId identity)
     {

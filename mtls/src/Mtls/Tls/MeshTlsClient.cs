@@ -52,6 +52,7 @@ public sealed partial class MeshTlsClient
         var certificate = _certificates.Current
             ?? throw new InvalidOperationException("no workload certificate yet: cannot open mesh TLS connections until the mesh CA answers");
         var expected = expectedServerIdentities;
+        var bundle = _trust.Current;
         return new SslClientAuthenticationOptions
         {
             TargetHost = targetHost ?? string.Empty,
@@ -60,15 +61,16 @@ public sealed partial class MeshTlsClient
             ApplicationProtocols = [.. applicationProtocols],
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             AllowRenegotiation = false,
-            RemoteCertificateValidationCallback = (_, cert, chain, _) => ValidateServer(cert, chain, expected),
+            CertificateChainPolicy = bundle.ChainPolicy,
+            RemoteCertificateValidationCallback = (_, cert, chain, errors) => ValidateServer(cert, chain, errors, expected),
         };
     }
 
-    private bool ValidateServer(X509Certificate? certificate, X509Chain? chain, IReadOnlyCollection<SpiffeId> expected)
+    private bool ValidateServer(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, IReadOnlyCollection<SpiffeId> expected)
     {
-        // Host-name mismatch is expected (mesh certificates carry no DNS names), so the platform's
-        // SslPolicyErrors are not consulted; the SPIFFE ID is the name that matters.
-        if (MeshPeerVerifier.Verify(certificate, chain, _trust.Current, expected.Contains, out _, out var error))
+        // The platform built the chain against the mesh roots (CertificateChainPolicy); a host-name
+        // mismatch is expected (no DNS names in mesh certificates): the SPIFFE ID is the name that matters.
+        if (MeshPeerVerifier.VerifyPlatformResult(certificate, chain, errors, expected.Contains, out _, out var error))
         {
             return true;
         }

@@ -53,14 +53,15 @@ public sealed partial class MeshTlsServer
         SslStream stream, SslClientHelloInfo clientHello, object? state, CancellationToken cancellationToken)
         => new(GetOptions());
 
-    /// <summary>The options for a new handshake, with the newest certificate.</summary>
+    /// <summary>The options for a new handshake, with the newest certificate and trust bundle.</summary>
     /// <exception cref="InvalidOperationException">There is no certificate yet (state Initializing).</exception>
     public SslServerAuthenticationOptions GetOptions()
     {
         var certificate = _certificates.Current
             ?? throw new InvalidOperationException("no workload certificate yet: refusing mesh TLS handshakes until the mesh CA answers");
+        var bundle = _trust.Current;
         var cached = Volatile.Read(ref _cached);
-        if (cached is not null && ReferenceEquals(cached.Certificate, certificate))
+        if (cached is not null && ReferenceEquals(cached.Certificate, certificate) && ReferenceEquals(cached.Bundle, bundle))
         {
             return cached.Options;
         }
@@ -74,18 +75,18 @@ public sealed partial class MeshTlsServer
             EnabledSslProtocols = SslProtocols.Tls13,
             ApplicationProtocols = _alpn,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CertificateChainPolicy = bundle.ChainPolicy,
             RemoteCertificateValidationCallback = _validate,
             AllowRenegotiation = false,
         };
-        Volatile.Write(ref _cached, new Cached(certificate, options));
+        Volatile.Write(ref _cached, new Cached(certificate, bundle, options));
         return options;
     }
 
     private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        // The platform's errors are ignored on purpose: it checks against the system store, which
-        // knows nothing of the mesh root. MeshPeerVerifier does the chain check with our roots.
-        if (MeshPeerVerifier.Verify(certificate, chain, _trust.Current, InTrustDomain, out _, out var error))
+        // The platform built the chain with the bundle's policy (mesh roots only); add the trust-domain rule.
+        if (MeshPeerVerifier.VerifyPlatformResult(certificate, chain, errors, InTrustDomain, out _, out var error))
         {
             return true;
         }
@@ -96,7 +97,7 @@ public sealed partial class MeshTlsServer
 
     private bool InTrustDomain(SpiffeId id) => id.IsInTrustDomain(_trustDomain);
 
-    private sealed record Cached(WorkloadCertificate Certificate, SslServerAuthenticationOptions Options);
+    private sealed record Cached(WorkloadCertificate Certificate, TrustBundle Bundle, SslServerAuthenticationOptions Options);
 
     private static partial class Log
     {

@@ -9,6 +9,8 @@ namespace Meshway.Mtls.Trust;
 /// </summary>
 public sealed class TrustBundle
 {
+    private X509ChainPolicy? _chainPolicy;
+
     private TrustBundle(X509Certificate2Collection roots, string pem)
     {
         Roots = roots;
@@ -56,6 +58,14 @@ public sealed class TrustBundle
     }
 
     /// <summary>
+    /// The chain policy for SslStream's own validation (<c>CertificateChainPolicy</c>): these roots
+    /// only, no revocation (mesh certificates carry no CRL/OCSP), always the current time. Handing
+    /// it to SslStream means one chain build per handshake instead of a system-store build that we
+    /// would then redo. Built once per bundle; SslStream copies it per handshake.
+    /// </summary>
+    public X509ChainPolicy ChainPolicy => _chainPolicy ??= CreateChainPolicy();
+
+    /// <summary>
     /// Verifies that <paramref name="leaf"/> chains to one of these roots, using only
     /// <paramref name="intermediates"/> (what the peer sent) and never the system store.
     /// </summary>
@@ -80,5 +90,17 @@ public sealed class TrustBundle
 
         error = Certificates.ChainStatus.Describe(chain);
         return false;
+    }
+
+    private X509ChainPolicy CreateChainPolicy()
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            VerificationTimeIgnored = true,
+        };
+        policy.CustomTrustStore.AddRange(Roots);
+        return policy;
     }
 }
