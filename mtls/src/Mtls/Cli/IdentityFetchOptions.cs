@@ -39,15 +39,26 @@ public sealed class IdentityFetchOptions
         string? address = null, root = null, token = null, cluster = null, trustDomain = null, outDir = null;
         for (var i = 0; i < args.Count; i++)
         {
+            // Both "--flag value" and "--flag=value".
             var flag = args[i];
-            if (i + 1 >= args.Count)
+            string value;
+            var equals = flag.IndexOf('=', StringComparison.Ordinal);
+            if (flag.StartsWith("--", StringComparison.Ordinal) && equals > 2)
+            {
+                value = flag[(equals + 1)..];
+                flag = flag[..equals];
+            }
+            else if (i + 1 >= args.Count)
             {
                 options = new IdentityFetchOptions();
                 error = $"flag {flag} needs a value";
                 return false;
             }
+            else
+            {
+                value = args[++i];
+            }
 
-            var value = args[++i];
             switch (flag)
             {
                 case "--ca-address": address = value; break;
