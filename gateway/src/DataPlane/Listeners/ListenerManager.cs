@@ -153,10 +153,12 @@ public sealed partial class ListenerManager : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // h2c connections look like TLS to Kestrel (see H2cDetection); their :scheme "http" must still be accepted.
+            kestrel.AllowAlternateSchemes = true;
             kestrel.Limits.MaxRequestBodySize = null; // a proxy streams bodies; size policy belongs to routes
             kestrel.Listen(address, binding.Port, listen =>
             {
-                // Plaintext Http1AndHttp2 serves HTTP/1.1 and h2c with prior knowledge; over TLS, ALPN h2 and http/1.1.
+                // Over TLS, ALPN chooses h2 or http/1.1; in plaintext, H2cDetection recognises HTTP/2 prior knowledge.
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.Use(next => async connection =>
                 {
@@ -170,7 +172,11 @@ public sealed partial class ListenerManager : IAsyncDisposable
                         _metrics.ConnectionClosed();
                     }
                 });
-                if (binding.Protocol == ListenerProtocol.Https)
+                if (binding.Protocol == ListenerProtocol.Http)
+                {
+                    listen.Use(H2cDetection.Middleware);
+                }
+                else
                 {
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {

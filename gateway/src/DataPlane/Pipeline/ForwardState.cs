@@ -16,6 +16,9 @@ internal sealed class ForwardState
     /// <summary>The Host the client sent: kept for the backend (unless rewritten) and sent as X-Forwarded-Host.</summary>
     public required string OriginalHost { get; init; }
 
+    /// <summary>"http" or "https": what the client spoke to the gateway (sent as X-Forwarded-Proto).</summary>
+    public required string Scheme { get; init; }
+
     /// <summary>URLRewrite hostname, when set.</summary>
     public string? RewriteHost { get; set; }
 

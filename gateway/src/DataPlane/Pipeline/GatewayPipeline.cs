@@ -101,7 +101,7 @@ public sealed partial class GatewayPipeline
             if (rule.Redirect is { } redirect)
             {
                 var location = RedirectBuilder.BuildLocation(
-                    redirect, request.Scheme, host, binding!.Port, path, request.QueryString.Value ?? "", entry.Match.Path);
+                    redirect, SchemeOf(binding!), host, binding!.Port, path, request.QueryString.Value ?? "", entry.Match.Path);
                 context.Response.StatusCode = redirect.StatusCode;
                 context.Response.Headers.Location = location;
                 GatewayTransformer.ApplyResponseModifiers(rule.Filters, context.Response.Headers);
@@ -174,6 +174,7 @@ public sealed partial class GatewayPipeline
                 OriginalHost = host,
                 RewriteHost = rewriteHost,
                 RewritePath = rewritePath,
+                Scheme = SchemeOf(binding!),
             });
             await ForwardAsync(context, rule, backend, endpoint);
         }
@@ -248,6 +249,9 @@ public sealed partial class GatewayPipeline
             }
         }
     }
+
+    /// <summary>The scheme the client used, from the socket's protocol (h2c detection makes connections look like TLS to Kestrel).</summary>
+    internal static string SchemeOf(PortBinding binding) => binding.Protocol == ListenerProtocol.Https ? "https" : "http";
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) =>
         a is null ? b : b is null ? a : (a.Value < b.Value ? a : b);

@@ -43,7 +43,7 @@ internal sealed class GatewayTransformer : HttpTransformer
             }
         }
 
-        SetHeader(headers, "X-Forwarded-Proto", request.Scheme);
+        SetHeader(headers, "X-Forwarded-Proto", state.Scheme);
         SetHeader(headers, "X-Forwarded-Host", state.OriginalHost);
     }
 
