@@ -1,3 +1,4 @@
+using Meshway.Kubernetes.Manifests;
 using Meshway.Kubernetes.Models;
 using Microsoft.Extensions.Logging;
 
@@ -25,9 +26,13 @@ internal sealed partial class FileConfigSource : IAsyncDisposable
     private string _lastFingerprint = "";
 
     public FileConfigSource(
-        string directory, Func<IReadOnlyList<KubeObject>, CancellationToken, Task> apply, ILogger logger, TimeSpan? debounce = null)
+        string directory,
+        Func<IReadOnlyList<KubeObject>, CancellationToken, Task> apply,
+        ILogger logger,
+        TimeSpan? debounce = null,
+        Func<string, string, ManifestParseResult>? parse = null)
     {
-        _files = new ManifestFiles(directory, logger);
+        _files = new ManifestFiles(directory, logger, parse);
         _apply = apply;
         _logger = logger;
         _debounce = debounce ?? TimeSpan.FromMilliseconds(15);

@@ -9,9 +9,10 @@ namespace Meshway.Config;
 /// files whose text changed. A file that now fails to parse (a half-saved edit, a YAML syntax error) keeps
 /// the objects of its last good parse when the new parse lost objects; a deleted file drops its objects.
 /// </summary>
-internal sealed partial class ManifestFiles(string directory, ILogger logger)
+internal sealed partial class ManifestFiles(string directory, ILogger logger, Func<string, string, ManifestParseResult>? parse = null)
 {
     private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
+    private readonly Func<string, string, ManifestParseResult> _parse = parse ?? ManifestLoader.Parse;
 
     public string Directory { get; } = directory;
 
@@ -81,7 +82,7 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger)
         ManifestParseResult result;
         try
         {
-            result = ManifestLoader.Parse(name, text);
+            result = _parse(name, text);
         }
         catch (Exception ex)
         {
