@@ -146,7 +146,10 @@ public sealed partial class ListenerManager : IAsyncDisposable
             return;
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "meshway-listener" });
+        // The empty builder reads no appsettings/environment config and starts no file watchers: one of these
+        // exists per socket, and none of that applies to a gateway listener.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-listener" });
+        builder.WebHost.UseKestrelCore();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_loggerFactory));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _drainTimeout);

@@ -6,6 +6,7 @@ using Meshway.Routing.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Meshway.Admin;
@@ -27,7 +28,9 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public static async Task<AdminServer> StartAsync(int port, DataPlaneHost host, ConfigApplier applier, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "meshway-admin" });
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-admin" });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRouting();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new SharedLoggerProvider(loggerFactory));
         builder.WebHost.ConfigureKestrel(k =>

@@ -25,7 +25,8 @@ internal sealed class EchoBackend : IAsyncDisposable
 
     public static async Task<EchoBackend> StartAsync(string name, int port, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "meshway-demo-" + name });
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-demo-" + name });
+        builder.WebHost.UseKestrelCore();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
