@@ -61,8 +61,11 @@ internal static partial class Program
         using var loggerFactory = LoggerFactory.Create(logging =>
         {
             logging.SetMinimumLevel(command.LogLevel);
-            // ASP.NET's own chatter is only useful when debugging the host itself.
-            logging.AddFilter("Microsoft", command.LogLevel <= LogLevel.Debug ? command.LogLevel : LogLevel.Warning);
+            // ASP.NET's and YARP's own chatter (YARP logs every forwarded request at Information) is only
+            // useful when debugging the host itself.
+            var frameworkLevel = command.LogLevel <= LogLevel.Debug ? command.LogLevel : LogLevel.Warning;
+            logging.AddFilter("Microsoft", frameworkLevel);
+            logging.AddFilter("Yarp", frameworkLevel);
             logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;

@@ -60,8 +60,9 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger, Fu
                 continue;
             }
 
-            changed = true;
-            _files[path] = Parse(path, text, previous);
+            var next = Parse(path, text, previous);
+            _files[path] = next;
+            changed |= previous is null || !ReferenceEquals(previous.Objects, next.Objects);
         }
 
         var objects = new List<KubeObject>();
@@ -92,7 +93,15 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger, Fu
 
         foreach (var error in result.Errors)
         {
-            LogParseError(logger, name, error);
+            // The loader usually names the file itself; do not say it twice.
+            if (error.StartsWith(name + ":", StringComparison.Ordinal))
+            {
+                LogParseErrorNamed(logger, error);
+            }
+            else
+            {
+                LogParseError(logger, name, error);
+            }
         }
 
         if (result.Errors.Count > 0 && previous is not null && result.Objects.Count < previous.Objects.Count)
@@ -137,6 +146,9 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger, Fu
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "{File}: {Error}")]
     private static partial void LogParseError(ILogger logger, string file, string error);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "{Error}")]
+    private static partial void LogParseErrorNamed(ILogger logger, string error);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{File}: keeping the {Count} objects of its last good parse until it parses again")]
     private static partial void LogKeptPrevious(ILogger logger, string file, int count);
