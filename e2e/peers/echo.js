@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// Echo backend for the end-to-end tests: an independent HTTP stack (Node built-ins only, no npm
+// packages) that answers every request with what it received, like the Gateway API conformance
+// echo-basic server, so tests can assert on what the gateway really sent upstream.
+//
+//   node echo.js --name echo-a [--namespace default] --addresses 127.0.10.1,127.0.10.2 [--port 0]
+//
+// Every address is one "pod"; all of them listen on the same port (the first bind picks it when
+// --port is 0, which keeps EndpointSlices simple: one port for every endpoint). Once listening it
+// prints one JSON line {"ready":true,"port":N,"addresses":[...]} on stdout.
+//
+// Each port speaks HTTP/1.1 and HTTP/2 cleartext with prior knowledge (sniffed from the preface), so
+// the same peer serves h2c backends.
+//
+// Response body (JSON): path, query, host, method, proto, headers (lower-case name -> [values]),
+// backend, namespace, pod, bodyLength.
+// Optional behaviour, driven by request headers:
+//   x-echo-delay-ms: N          wait N ms before answering (timeouts)
+//   x-echo-status: N            answer with that status code
+//   x-echo-response-headers: a:1,b:2   add these response headers (ResponseHeaderModifier tests)
+// Introspection (not recorded): GET /__requests returns every request seen so far (mirrors included),
+// DELETE /__requests forgets them.
+'use strict';
+
+const http = require('http');
+const http2 = require('http2');
+const net = require('net');
+
+function parseArgs(argv) {
+  const args = { name: 'echo', namespace: 'default', addresses: ['127.0.0.1'], port: 0 };
+  for (let i = 2; i < argv.length; i += 2) {
+    const key = argv[i];
+    const value = argv[i + 1];
+    if (value === undefined) {
+      fail(`missing value for ${key}`);
+    }
+    switch (key) {
+      case '--name': args.name = value; break;
+      case '--namespace': args.namespace = value; break;
+      case '--addresses': args.addresses = value.split(',').filter((a) => a.length > 0); break;
+      case '--port': args.port = Number.parseInt(value, 10); break;
+      default: fail(`unknown argument ${key}`);
+    }
+  }
+  return args;
+}
+
+function fail(message) {
+  process.stderr.write(`echo: ${message}\n`);
+  process.exit(2);
+}
+
+const args = parseArgs(process.argv);
+const MAX_RECORDED = 20000;
+const recorded = [];
+
+function headersOf(req) {
+  // rawHeaders keeps repeated headers apart; pseudo-headers (HTTP/2) are reported elsewhere.
+  const headers = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name.startsWith(':')) {
+      continue;
+    }
+    (headers[name] ??= []).push(raw[i + 1]);
+  }
+  return headers;
+}
+
+function handler(pod) {
+  return (req, res) => {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.substring(0, q);
+    const query = q < 0 ? '' : target.substring(q + 1);
+
+    if (path === '/__requests') {
+      if (req.method === 'DELETE') {
+        recorded.length = 0;
+      }
+      const body = JSON.stringify(recorded);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+
+    let bodyLength = 0;
+    req.on('data', (chunk) => { bodyLength += chunk.length; });
+    req.on('error', () => {});
+    req.on('end', () => {
+      const headers = headersOf(req);
+      const echo = {
+        path,
+        query,
+        host: req.headers[':authority'] ?? req.headers.host ?? '',
+        method: req.method,
+        proto: `HTTP/${req.httpVersion}`,
+        headers,
+        backend: args.name,
+        namespace: args.namespace,
+        pod,
+        bodyLength,
+        time: Date.now(),
+      };
+      if (recorded.length >= MAX_RECORDED) {
+        recorded.shift();
+      }
+      recorded.push(echo);
+
+      const status = Number.parseInt(req.headers['x-echo-status'] ?? '200', 10) || 200;
+      const delay = Number.parseInt(req.headers['x-echo-delay-ms'] ?? '0', 10) || 0;
+      const extra = {};
+      const wanted = req.headers['x-echo-response-headers'];
+      if (typeof wanted === 'string') {
+        for (const pair of wanted.split(',')) {
+          const colon = pair.indexOf(':');
+          if (colon > 0) {
+            extra[pair.substring(0, colon).trim().toLowerCase()] = pair.substring(colon + 1).trim();
+          }
+        }
+      }
+
+      const answer = () => {
+        if (res.destroyed || res.writableEnded) {
+          return;
+        }
+        const body = JSON.stringify(echo);
+        res.writeHead(status, {
+          ...extra,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-echo-backend': args.name,
+          'x-echo-pod': pod,
+        });
+        res.end(body);
+      };
+      if (delay > 0) {
+        setTimeout(answer, delay);
+      } else {
+        answer();
+      }
+    });
+  };
+}
+
+function listen(address, port) {
+  const pod = `${args.name}@${address}`;
+  const h1 = http.createServer(handler(pod));
+  h1.keepAliveTimeout = 120000;
+  h1.headersTimeout = 125000;
+  h1.requestTimeout = 0;
+  const h2 = http2.createServer({}, handler(pod));
+  h2.on('sessionError', () => {});
+
+  // HTTP/2 prior knowledge starts with "PRI * HTTP/2.0"; anything else is HTTP/1.x.
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (chunk) => {
+      socket.pause();
+      socket.unshift(chunk);
+      const isH2 = chunk.length >= 3 && chunk.toString('latin1', 0, 3) === 'PRI';
+      if (isH2) {
+        // The HTTP/2 session takes the socket over and reads what was unshifted itself.
+        h2.emit('connection', socket);
+      } else {
+        h1.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address, port, exclusive: true }, () => {
+      server.removeListener('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+async function main() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const servers = [];
+    try {
+      const first = await listen(args.addresses[0], args.port);
+      servers.push(first);
+      const port = first.address().port;
+      for (const address of args.addresses.slice(1)) {
+        servers.push(await listen(address, port));
+      }
+      process.stdout.write(JSON.stringify({ ready: true, port, addresses: args.addresses }) + '\n');
+      return;
+    } catch (err) {
+      for (const s of servers) {
+        s.close();
+      }
+      // A fixed port that is taken cannot be retried; a random one can (another address had it).
+      if (args.port !== 0 || err.code !== 'EADDRINUSE') {
+        fail(`listen failed: ${err.message}`);
+      }
+    }
+  }
+  fail('could not find a port free on every address');
+}
+
+process.on('SIGTERM', () => process.exit(0));
+main();
