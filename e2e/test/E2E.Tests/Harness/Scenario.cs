@@ -27,6 +27,9 @@ public sealed class Scenario : IDisposable
 
     public string GatewayAddress => Subnet + ".1";
 
+    /// <summary>Addresses .2 to .9 are for extra Gateways of the scenario.</summary>
+    public string ExtraGatewayAddress(int n) => n is >= 2 and <= 9 ? $"{Subnet}.{n}" : throw new ArgumentOutOfRangeException(nameof(n));
+
     public string ConfigDir { get; }
 
     public GatewayProcess Gateway => _gateway ?? throw new InvalidOperationException("gateway not started");
