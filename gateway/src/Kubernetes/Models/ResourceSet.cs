@@ -1,14 +1,100 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
 namespace Meshway.Kubernetes.Models;
 
-// CONTRACT (placeholder): an immutable set of objects, the input of translation.
+/// <summary>
+/// An immutable set of objects, the input of translation, indexed the ways translation looks things up.
+/// Two objects of the same kind, namespace and name cannot coexist in a cluster; when files say so anyway,
+/// the later one wins (files are read in a stable order, so the outcome is stable too).
+/// </summary>
 public sealed class ResourceSet
 {
+    private readonly FrozenDictionary<string, Service> _services;
+    private readonly FrozenDictionary<string, Secret> _secrets;
+    private readonly FrozenDictionary<string, KubeNamespace> _namespaces;
+    private readonly FrozenDictionary<string, ImmutableArray<EndpointSlice>> _slicesByService;
+    private readonly FrozenDictionary<string, ImmutableArray<ReferenceGrant>> _grantsByNamespace;
+
     private ResourceSet(IReadOnlyList<KubeObject> objects)
     {
         Objects = objects;
+        GatewayClasses = Latest(objects.OfType<GatewayClass>());
+        Gateways = Latest(objects.OfType<Gateway>());
+        HttpRoutes = Latest(objects.OfType<HttpRoute>());
+        ReferenceGrants = Latest(objects.OfType<ReferenceGrant>());
+        Services = Latest(objects.OfType<Service>());
+        Secrets = Latest(objects.OfType<Secret>());
+        Namespaces = Latest(objects.OfType<KubeNamespace>());
+        EndpointSlices = Latest(objects.OfType<EndpointSlice>());
+
+        _services = Services.ToFrozenDictionary(s => Key(s.Namespace, s.Name), StringComparer.Ordinal);
+        _secrets = Secrets.ToFrozenDictionary(s => Key(s.Namespace, s.Name), StringComparer.Ordinal);
+        _namespaces = Namespaces.ToFrozenDictionary(n => n.Name, StringComparer.Ordinal);
+        _slicesByService = EndpointSlices
+            .Where(s => s.Metadata.Labels?.ContainsKey(EndpointSlice.ServiceNameLabel) == true)
+            .GroupBy(s => Key(s.Namespace, s.Metadata.Labels![EndpointSlice.ServiceNameLabel]), StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
+        _grantsByNamespace = ReferenceGrants
+            .GroupBy(g => g.Namespace, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
     }
 
+    public static ResourceSet Empty { get; } = new([]);
+
+    /// <summary>Every object as given, in order (duplicates included).</summary>
     public IReadOnlyList<KubeObject> Objects { get; }
 
-    public static ResourceSet From(IEnumerable<KubeObject> objects) => new(objects.ToArray());
+    /// <summary>Objects of each kind, one per namespace/name, ordered by namespace then name.</summary>
+    public ImmutableArray<GatewayClass> GatewayClasses { get; }
+
+    public ImmutableArray<Gateway> Gateways { get; }
+
+    public ImmutableArray<HttpRoute> HttpRoutes { get; }
+
+    public ImmutableArray<ReferenceGrant> ReferenceGrants { get; }
+
+    public ImmutableArray<Service> Services { get; }
+
+    public ImmutableArray<Secret> Secrets { get; }
+
+    public ImmutableArray<KubeNamespace> Namespaces { get; }
+
+    public ImmutableArray<EndpointSlice> EndpointSlices { get; }
+
+    public static ResourceSet From(IEnumerable<KubeObject> objects)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        return new(objects.Where(o => o is not null).ToArray());
+    }
+
+    public Service? FindService(string @namespace, string name) => _services.GetValueOrDefault(Key(@namespace, name));
+
+    public Secret? FindSecret(string @namespace, string name) => _secrets.GetValueOrDefault(Key(@namespace, name));
+
+    public KubeNamespace? FindNamespace(string name) => _namespaces.GetValueOrDefault(name);
+
+    /// <summary>The EndpointSlices labelled kubernetes.io/service-name=<paramref name="serviceName"/> in the namespace.</summary>
+    public ImmutableArray<EndpointSlice> SlicesOf(string @namespace, string serviceName) =>
+        _slicesByService.TryGetValue(Key(@namespace, serviceName), out var slices) ? slices : [];
+
+    public ImmutableArray<ReferenceGrant> GrantsIn(string @namespace) =>
+        _grantsByNamespace.TryGetValue(@namespace, out var grants) ? grants : [];
+
+    private static string Key(string @namespace, string name) => @namespace + "/" + name;
+
+    private static ImmutableArray<T> Latest<T>(IEnumerable<T> objects)
+        where T : KubeObject
+    {
+        var byKey = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var o in objects)
+        {
+            byKey[Key(o.Namespace, o.Name)] = o;
+        }
+
+        return byKey.Values
+            .OrderBy(o => o.Namespace, StringComparer.Ordinal)
+            .ThenBy(o => o.Name, StringComparer.Ordinal)
+            .ToImmutableArray();
+    }
 }

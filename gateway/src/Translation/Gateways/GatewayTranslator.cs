@@ -1,0 +1,283 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Meshway.Kubernetes.Models;
+using Meshway.Routing.Model;
+using Meshway.Translation.Hostnames;
+using Meshway.Translation.References;
+using Meshway.Translation.Status;
+
+namespace Meshway.Translation.Gateways;
+
+/// <summary>
+/// Validates a Gateway and its listeners: addresses, protocols, TLS certificates, allowed route kinds and
+/// conflicts between listeners that share a port.
+/// </summary>
+public static class GatewayTranslator
+{
+    public static GatewayState Translate(Gateway gateway, ResourceSet resources, TranslationOptions options)
+    {
+        var state = new GatewayState { Gateway = gateway };
+        ResolveAddresses(state, options);
+        foreach (var spec in gateway.Spec.Listeners ?? [])
+        {
+            if (spec is not null)
+            {
+                state.Listeners.Add(TranslateListener(state, spec, resources));
+            }
+        }
+
+        DetectConflicts(state.Listeners);
+        return state;
+    }
+
+    private static void ResolveAddresses(GatewayState state, TranslationOptions options)
+    {
+        foreach (var address in state.Gateway.Spec.Addresses ?? [])
+        {
+            if (address is null)
+            {
+                continue;
+            }
+
+            var type = string.IsNullOrEmpty(address.Type) ? "IPAddress" : address.Type;
+            if (type != "IPAddress")
+            {
+                state.AcceptError ??= new ConfigError(Reasons.UnsupportedAddress,
+                    $"address type {type} is not supported; only IPAddress");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(address.Value))
+            {
+                continue; // an empty value asks the implementation to choose: the default bind address
+            }
+
+            if (!IPAddress.TryParse(address.Value, out var ip))
+            {
+                state.AcceptError ??= new ConfigError(Reasons.UnsupportedAddress,
+                    $"address \"{address.Value}\" is not an IP address");
+                continue;
+            }
+
+            var text = ip.ToString();
+            if (!state.Addresses.Contains(text))
+            {
+                state.Addresses.Add(text);
+            }
+        }
+
+        if (state.Addresses.Count == 0)
+        {
+            state.Addresses.Add(options.DefaultBindAddress);
+        }
+    }
+
+    private static ListenerState TranslateListener(GatewayState gateway, GatewayListener spec, ResourceSet resources)
+    {
+        var protocol = spec.Protocol switch
+        {
+            "HTTP" => ListenerProtocol.Http,
+            "HTTPS" => ListenerProtocol.Https,
+            _ => (ListenerProtocol?)null,
+        };
+        var hostnameValid = spec.Hostname is null || HostnameMatch.IsValid(spec.Hostname);
+        var listener = new ListenerState
+        {
+            Gateway = gateway,
+            Spec = spec,
+            Protocol = protocol,
+            Hostname = hostnameValid ? spec.Hostname?.ToLowerInvariant() : null,
+        };
+
+        if (protocol is null)
+        {
+            listener.AcceptError = new ConfigError(Reasons.UnsupportedProtocol,
+                $"protocol {spec.Protocol ?? "(none)"} is not supported; use HTTP or HTTPS");
+            return listener; // no route kinds are supported on a protocol we do not speak
+        }
+
+        if (spec.Port is < 1 or > 65535)
+        {
+            listener.AcceptError = new ConfigError(Reasons.UnsupportedValue, $"port {spec.Port} is out of range");
+        }
+        else if (!hostnameValid)
+        {
+            listener.AcceptError = new ConfigError(Reasons.UnsupportedValue, $"hostname \"{spec.Hostname}\" is not a valid hostname");
+        }
+
+        ResolveKinds(listener, spec);
+        if (protocol == ListenerProtocol.Https)
+        {
+            ResolveCertificate(listener, spec, resources);
+        }
+
+        return listener;
+    }
+
+    private static void ResolveKinds(ListenerState listener, GatewayListener spec)
+    {
+        var kinds = spec.AllowedRoutes?.Kinds;
+        if (kinds is null || kinds.Count == 0)
+        {
+            listener.SupportedKinds.Add(new RouteGroupKind { Group = KubeKinds.GatewayGroup, Kind = "HTTPRoute" });
+            return;
+        }
+
+        var invalid = new List<string>();
+        foreach (var kind in kinds)
+        {
+            var group = kind?.Group ?? KubeKinds.GatewayGroup;
+            if (group == KubeKinds.GatewayGroup && kind?.Kind == "HTTPRoute")
+            {
+                if (!listener.SupportedKinds.Exists(k => k.Kind == "HTTPRoute"))
+                {
+                    listener.SupportedKinds.Add(new RouteGroupKind { Group = group, Kind = "HTTPRoute" });
+                }
+            }
+            else
+            {
+                invalid.Add($"{group}/{kind?.Kind}");
+            }
+        }
+
+        if (invalid.Count > 0)
+        {
+            listener.KindsError = new ConfigError(Reasons.InvalidRouteKinds,
+                $"route kinds not supported on a {spec.Protocol} listener: {string.Join(", ", invalid)}");
+        }
+    }
+
+    private static void ResolveCertificate(ListenerState listener, GatewayListener spec, ResourceSet resources)
+    {
+        if (spec.Tls?.Mode is { } mode && mode != "Terminate")
+        {
+            listener.AcceptError ??= new ConfigError(Reasons.UnsupportedValue,
+                $"tls.mode {mode} is not supported on an HTTPS listener; use Terminate");
+            return;
+        }
+
+        var refs = spec.Tls?.CertificateRefs;
+        if (refs is null || refs.Count == 0)
+        {
+            listener.CertificateError = new ConfigError(Reasons.InvalidCertificateRef, "an HTTPS listener needs tls.certificateRefs");
+            return;
+        }
+
+        foreach (var certificateRef in refs)
+        {
+            var (certificate, error) = LoadCertificate(listener.Gateway, certificateRef ?? new ObjectReference(), resources);
+            if (error is not null)
+            {
+                listener.CertificateError = error;
+                listener.Certificate = null;
+                return;
+            }
+
+            // Several refs are allowed (e.g. RSA + ECDSA); we serve the first one.
+            listener.Certificate ??= certificate;
+        }
+    }
+
+    private static (X509Certificate2? Certificate, ConfigError? Error) LoadCertificate(
+        GatewayState gateway, ObjectReference reference, ResourceSet resources)
+    {
+        var group = reference.Group ?? "";
+        var kind = reference.Kind ?? "Secret";
+        var ns = string.IsNullOrEmpty(reference.Namespace) ? gateway.Namespace : reference.Namespace;
+        var name = reference.Name ?? "";
+        if (group != "" || kind != "Secret")
+        {
+            return (null, new ConfigError(Reasons.InvalidCertificateRef,
+                $"certificateRef {group}/{kind} {ns}/{name}: only core Secrets are supported"));
+        }
+
+        if (!ReferenceGrants.Allows(resources, KubeKinds.GatewayGroup, "Gateway", gateway.Namespace, "", "Secret", ns, name))
+        {
+            return (null, new ConfigError(Reasons.RefNotPermitted,
+                $"certificateRef to Secret {ns}/{name} is not permitted by any ReferenceGrant in namespace {ns}"));
+        }
+
+        var secret = resources.FindSecret(ns, name);
+        if (secret is null)
+        {
+            return (null, new ConfigError(Reasons.InvalidCertificateRef, $"Secret {ns}/{name} not found"));
+        }
+
+        if (secret.Type is { } type && type != Secret.TlsType)
+        {
+            return (null, new ConfigError(Reasons.InvalidCertificateRef, $"Secret {ns}/{name} is of type {type}, not {Secret.TlsType}"));
+        }
+
+        var certPem = SecretValue(secret, "tls.crt");
+        var keyPem = SecretValue(secret, "tls.key");
+        if (certPem is null || keyPem is null)
+        {
+            return (null, new ConfigError(Reasons.InvalidCertificateRef,
+                $"Secret {ns}/{name} must hold tls.crt and tls.key (base64 in data, or plain in stringData)"));
+        }
+
+        try
+        {
+            var certificate = X509Certificate2.CreateFromPem(certPem, keyPem);
+            return (certificate, null);
+        }
+        catch (CryptographicException e)
+        {
+            return (null, new ConfigError(Reasons.InvalidCertificateRef, $"Secret {ns}/{name}: invalid certificate or key PEM: {e.Message}"));
+        }
+        catch (ArgumentException e)
+        {
+            return (null, new ConfigError(Reasons.InvalidCertificateRef, $"Secret {ns}/{name}: invalid certificate or key PEM: {e.Message}"));
+        }
+    }
+
+    private static string? SecretValue(Secret secret, string key)
+    {
+        if (secret.StringData?.TryGetValue(key, out var plain) == true && !string.IsNullOrEmpty(plain))
+        {
+            return plain;
+        }
+
+        if (secret.Data?.TryGetValue(key, out var encoded) != true || string.IsNullOrEmpty(encoded))
+        {
+            return null;
+        }
+
+        var buffer = new byte[encoded.Length];
+        return Convert.TryFromBase64String(encoded, buffer, out var written) ? Encoding.UTF8.GetString(buffer, 0, written) : null;
+    }
+
+    /// <summary>
+    /// Listeners of one Gateway that share a port must agree on the protocol (else every one of them is
+    /// ProtocolConflict) and, among those, must have distinct hostnames (else HostnameConflict). Conflicted
+    /// listeners are reported and not served.
+    /// </summary>
+    private static void DetectConflicts(List<ListenerState> listeners)
+    {
+        foreach (var byPort in listeners.Where(l => l.AcceptError is null).GroupBy(l => l.Port))
+        {
+            var protocols = byPort.Select(l => l.Protocol).Distinct().Count();
+            if (protocols > 1)
+            {
+                foreach (var listener in byPort)
+                {
+                    listener.Conflict = new ConfigError(Reasons.ProtocolConflict,
+                        $"port {listener.Port} is used by listeners with different protocols");
+                }
+
+                continue;
+            }
+
+            foreach (var byHost in byPort.GroupBy(l => l.Hostname ?? "", StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                foreach (var listener in byHost)
+                {
+                    listener.Conflict = new ConfigError(Reasons.HostnameConflict,
+                        $"listeners {string.Join(", ", byHost.Select(l => l.Name))} share port {listener.Port} and hostname \"{byHost.Key}\"");
+                }
+            }
+        }
+    }
+}

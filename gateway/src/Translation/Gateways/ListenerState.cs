@@ -1,0 +1,77 @@
+using System.Security.Cryptography.X509Certificates;
+using Meshway.Kubernetes.Models;
+using Meshway.Routing.Model;
+using Meshway.Translation.Hostnames;
+using Meshway.Translation.Routes;
+using Meshway.Translation.Status;
+
+namespace Meshway.Translation.Gateways;
+
+/// <summary>A route attached to a listener and the hostnames it serves there.</summary>
+public sealed record AttachedRoute(CompiledRoute Route, IReadOnlyList<HostnameMatch.Effective> Hostnames);
+
+/// <summary>
+/// One Gateway listener while translation works on it: what was decided about it (conditions) and which
+/// routes attached. Mutable only inside a single Translate call.
+/// </summary>
+public sealed class ListenerState
+{
+    public required GatewayState Gateway { get; init; }
+
+    public required GatewayListener Spec { get; init; }
+
+    public string Name => Spec.Name ?? "";
+
+    /// <summary>Lower-cased listener hostname, or null for "any".</summary>
+    public string? Hostname { get; init; }
+
+    public int Port => Spec.Port;
+
+    public ListenerProtocol? Protocol { get; init; }
+
+    /// <summary>Accepted=False (UnsupportedProtocol, UnsupportedValue).</summary>
+    public ConfigError? AcceptError { get; set; }
+
+    /// <summary>ResolvedRefs=False for certificates (InvalidCertificateRef, RefNotPermitted).</summary>
+    public ConfigError? CertificateError { get; set; }
+
+    /// <summary>ResolvedRefs=False InvalidRouteKinds: some allowedRoutes.kinds are not supported.</summary>
+    public ConfigError? KindsError { get; set; }
+
+    /// <summary>Conflicted=True (ProtocolConflict, HostnameConflict).</summary>
+    public ConfigError? Conflict { get; set; }
+
+    public List<RouteGroupKind> SupportedKinds { get; } = [];
+
+    public bool AllowsHttpRoute => SupportedKinds.Count > 0;
+
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Routes that attached (accepted for this listener), in route order.</summary>
+    public List<AttachedRoute> Routes { get; } = [];
+
+    /// <summary>Whether routes may attach: the listener itself is valid and the Gateway is accepted.</summary>
+    public bool CanAttach => AcceptError is null && Gateway.AcceptError is null && AllowsHttpRoute;
+
+    /// <summary>Served by the data plane: accepted, refs resolved, not conflicted, on an accepted Gateway.</summary>
+    public bool Programmed =>
+        AcceptError is null && CertificateError is null && Conflict is null && AllowsHttpRoute && Gateway.AcceptError is null;
+}
+
+/// <summary>A Gateway of our class while translation works on it.</summary>
+public sealed class GatewayState
+{
+    public required Gateway Gateway { get; init; }
+
+    public List<ListenerState> Listeners { get; } = [];
+
+    /// <summary>The addresses its listeners bind to.</summary>
+    public List<string> Addresses { get; } = [];
+
+    /// <summary>Accepted=False for the whole Gateway (UnsupportedAddress).</summary>
+    public ConfigError? AcceptError { get; set; }
+
+    public string Namespace => Gateway.Namespace;
+
+    public string Name => Gateway.Name;
+}

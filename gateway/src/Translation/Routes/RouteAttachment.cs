@@ -1,0 +1,79 @@
+using Meshway.Kubernetes.Models;
+using Meshway.Translation.Gateways;
+using Meshway.Translation.Hostnames;
+using Meshway.Translation.Status;
+
+namespace Meshway.Translation.Routes;
+
+/// <summary>The outcome of one parentRef: the listeners that took the route (with its hostnames there) or why none did.</summary>
+public sealed record ParentResult(
+    ParentReference ParentRef,
+    IReadOnlyList<(ListenerState Listener, IReadOnlyList<HostnameMatch.Effective> Hostnames)> Listeners,
+    ConfigError? Error);
+
+/// <summary>
+/// Attaches a route to the listeners one parentRef selects, in the spec's order of checks:
+/// sectionName/port narrow the listeners (none left: NoMatchingParent), the listener must allow the
+/// route's kind and namespace (NotAllowedByListeners), and the hostnames must intersect
+/// (NoMatchingListenerHostname).
+/// </summary>
+public static class RouteAttachment
+{
+    public static ParentResult Attach(CompiledRoute route, ParentReference parentRef, GatewayState gateway, ResourceSet resources)
+    {
+        var candidates = gateway.Listeners
+            .Where(l => (string.IsNullOrEmpty(parentRef.SectionName) || l.Name == parentRef.SectionName)
+                && (parentRef.Port is null || l.Port == parentRef.Port))
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            var what = (parentRef.SectionName, parentRef.Port) switch
+            {
+                (not null, not null) => $"listener \"{parentRef.SectionName}\" on port {parentRef.Port}",
+                (not null, null) => $"listener \"{parentRef.SectionName}\"",
+                (null, not null) => $"listener on port {parentRef.Port}",
+                _ => "listener",
+            };
+            return new ParentResult(parentRef, [], new ConfigError(Reasons.NoMatchingParent,
+                $"Gateway {gateway.Namespace}/{gateway.Name} has no {what}"));
+        }
+
+        if (gateway.AcceptError is not null)
+        {
+            return new ParentResult(parentRef, [], new ConfigError(Reasons.NoMatchingParent,
+                $"Gateway {gateway.Namespace}/{gateway.Name} is not accepted: {gateway.AcceptError.Message}"));
+        }
+
+        var allowed = candidates
+            .Where(l => l.CanAttach && AllowedRoutesPolicy.AllowsNamespace(l, route.Route.Namespace, resources))
+            .ToList();
+        if (allowed.Count == 0)
+        {
+            return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
+                $"no listener of Gateway {gateway.Namespace}/{gateway.Name} allows HTTPRoutes from namespace {route.Route.Namespace}"));
+        }
+
+        var attached = new List<(ListenerState, IReadOnlyList<HostnameMatch.Effective>)>();
+        foreach (var listener in allowed)
+        {
+            if (route.HasInvalidHostnamesOnly)
+            {
+                continue;
+            }
+
+            var hostnames = HostnameMatch.Intersect(listener.Hostname, route.Hostnames);
+            if (hostnames.Count > 0)
+            {
+                attached.Add((listener, hostnames));
+            }
+        }
+
+        if (attached.Count == 0)
+        {
+            return new ParentResult(parentRef, [], new ConfigError(Reasons.NoMatchingListenerHostname,
+                $"no hostname of the route intersects the hostname of a listener of Gateway {gateway.Namespace}/{gateway.Name}"));
+        }
+
+        return new ParentResult(parentRef, attached, null);
+    }
+}
