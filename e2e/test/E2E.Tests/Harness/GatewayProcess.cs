@@ -30,14 +30,14 @@ public sealed class GatewayProcess : IDisposable
 
     public string AdminBase => $"http://127.0.0.1:{AdminPort}";
 
-    public static async Task<GatewayProcess> StartAsync(string configDir, TimeSpan readyTimeout)
+    public static async Task<GatewayProcess> StartAsync(string configDir, TimeSpan readyTimeout, IEnumerable<string>? extraArguments = null)
     {
         var binary = await MeshwayBinary.EnsureBuiltAsync();
         var adminPort = Loopback.FreePort("127.0.0.1");
         var process = ChildProcess.Start(
             "meshway",
             binary,
-            ["run", "--config", configDir, "--admin-port", adminPort.ToString(CultureInfo.InvariantCulture)]);
+            ["run", "--config", configDir, "--admin-port", adminPort.ToString(CultureInfo.InvariantCulture), .. extraArguments ?? []]);
         var gateway = new GatewayProcess(process, adminPort);
         try
         {

@@ -52,6 +52,12 @@ public sealed class Scenario : IDisposable
             addresses.Add(NextAddress());
         }
 
+        return await StartEchoAsync(name, ns, addresses);
+    }
+
+    /// <summary>An echo on explicit addresses (e.g. 127.0.0.1, as acceptance setups use).</summary>
+    public async Task<EchoBackend> StartEchoAsync(string name, string ns, IReadOnlyList<string> addresses)
+    {
         var echo = await EchoBackend.StartAsync(name, ns, addresses);
         _echoes.Add(echo);
         return echo;
@@ -62,9 +68,10 @@ public sealed class Scenario : IDisposable
 
     public void DeleteFile(string fileName) => File.Delete(Path.Combine(ConfigDir, fileName));
 
-    public async Task StartGatewayAsync()
+    /// <summary>Starts `meshway run --config DIR --admin-port N [extra…]` and waits for /ready.</summary>
+    public async Task StartGatewayAsync(params string[] extraArguments)
     {
-        _gateway = await GatewayProcess.StartAsync(ConfigDir, TimeSpan.FromSeconds(60));
+        _gateway = await GatewayProcess.StartAsync(ConfigDir, TimeSpan.FromSeconds(60), extraArguments);
     }
 
     /// <summary>Gateway log lines since <paramref name="fromLine"/> plus the config files, for a failing test's output.</summary>

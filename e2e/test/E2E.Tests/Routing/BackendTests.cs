@@ -140,6 +140,17 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
         Assert.NotNull(reply.Echo);
     }
 
+    [Fact]
+    public async Task H2c_app_protocol_makes_the_upstream_request_http2()
+    {
+        var h2c = await Client.SendAsync("h2c.example", Port, "/");
+        var plain = await Client.SendAsync("weighted.example", Port, "/", headers: [("x-echo-status", "200")]);
+
+        Assert.Equal(200, h2c.Status);
+        Assert.Equal("HTTP/2.0", h2c.Echoed.Proto);
+        Assert.Equal("HTTP/1.1", plain.Echoed.Proto);
+    }
+
     [Theory]
     [InlineData("/request-timeout")]
     [InlineData("/backend-timeout")]
@@ -194,6 +205,7 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
                 spread.ServiceYaml(),
                 Other.ServiceYaml(),
                 granted.ServiceYaml(),
+                a.ServiceYaml(serviceName: "echo-a-h2c", appProtocol: "kubernetes.io/h2c"),
                 DeadService("dead", "default", deadAddress, Loopback.FreePort(deadAddress))));
 
             s.WriteFile("routes.yaml", Documents(
@@ -224,6 +236,10 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
                 Route("spread", hostnames: ["spread.example"], rules: """
                     - backendRefs:
                       - {name: echo-spread, port: 8080}
+                    """),
+                Route("h2c", hostnames: ["h2c.example"], rules: """
+                    - backendRefs:
+                      - {name: echo-a-h2c, port: 8080}
                     """),
                 Route("down", hostnames: ["down.example"], rules: """
                     - backendRefs:
