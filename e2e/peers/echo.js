@@ -18,10 +18,12 @@
 //   x-echo-delay-ms: N          wait N ms before answering (timeouts)
 //   x-echo-status: N            answer with that status code
 //   x-echo-response-headers: a:1,b:2   add these response headers (ResponseHeaderModifier tests)
+// WebSocket (HTTP/1.1 Upgrade): every text/binary message is sent back prefixed with "<backend>: ".
 // Introspection (not recorded): GET /__requests returns every request seen so far (mirrors included),
 // DELETE /__requests forgets them.
 'use strict';
 
+const crypto = require('crypto');
 const http = require('http');
 const http2 = require('http2');
 const net = require('net');
@@ -144,12 +146,77 @@ function handler(pod) {
   };
 }
 
+// Minimal RFC 6455 server side: enough to echo small messages (payloads < 64 KiB) back to the client.
+function websocket(pod) {
+  return (req, socket, head) => {
+    const key = req.headers['sec-websocket-key'];
+    if (!key) {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
+    recorded.push({ path: req.url, query: '', host: req.headers.host ?? '', method: req.method, proto: 'websocket',
+      headers: headersOf(req), backend: args.name, namespace: args.namespace, pod, bodyLength: 0, time: Date.now() });
+    const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Accept: ${accept}\r\nx-echo-backend: ${args.name}\r\n\r\n`);
+    let buffer = Buffer.alloc(0);
+    const send = (opcode, payload) => {
+      const header = payload.length < 126
+        ? Buffer.from([0x80 | opcode, payload.length])
+        : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 0xff]);
+      socket.write(Buffer.concat([header, payload]));
+    };
+    const onData = (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 2) {
+        const opcode = buffer[0] & 0x0f;
+        let length = buffer[1] & 0x7f;
+        let offset = 2;
+        if (length === 126) {
+          if (buffer.length < 4) return;
+          length = buffer.readUInt16BE(2);
+          offset = 4;
+        } else if (length === 127) {
+          socket.destroy();
+          return;
+        }
+        const masked = (buffer[1] & 0x80) !== 0;
+        const maskOffset = offset;
+        if (masked) offset += 4;
+        if (buffer.length < offset + length) return;
+        const payload = Buffer.from(buffer.subarray(offset, offset + length));
+        if (masked) {
+          for (let i = 0; i < payload.length; i++) payload[i] ^= buffer[maskOffset + (i % 4)];
+        }
+        buffer = buffer.subarray(offset + length);
+        if (opcode === 8) {
+          send(8, payload.subarray(0, 2));
+          socket.end();
+          return;
+        }
+        if (opcode === 9) {
+          send(10, payload);
+        } else if (opcode === 1 || opcode === 2) {
+          send(opcode, Buffer.concat([Buffer.from(`${args.name}: `), payload]));
+        }
+      }
+    };
+    socket.on('error', () => {});
+    socket.on('data', onData);
+    // Bytes that arrived with the upgrade request belong to the first frames.
+    if (head && head.length > 0) {
+      onData(head);
+    }
+  };
+}
+
 function listen(address, port) {
   const pod = `${args.name}@${address}`;
   const h1 = http.createServer(handler(pod));
   h1.keepAliveTimeout = 120000;
   h1.headersTimeout = 125000;
   h1.requestTimeout = 0;
+  h1.on('upgrade', websocket(pod));
   const h2 = http2.createServer({}, handler(pod));
   h2.on('sessionError', () => {});
 

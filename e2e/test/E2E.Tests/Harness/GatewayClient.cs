@@ -91,6 +91,23 @@ public sealed class GatewayClient : IDisposable
         return served ?? throw new InvalidOperationException("no server certificate for SNI " + sni);
     }
 
+    /// <summary>Opens a WebSocket through the gateway (HTTP/1.1 Upgrade) to ws://host:port/path.</summary>
+    public async Task<System.Net.WebSockets.ClientWebSocket> ConnectWebSocketAsync(string host, int port, string path, CancellationToken cancellationToken = default)
+    {
+        var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false, ConnectCallback = ConnectAsync });
+        try
+        {
+            await socket.ConnectAsync(new Uri($"ws://{host}:{port}{path}"), invoker, cancellationToken);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)

@@ -151,6 +151,25 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
         Assert.Equal("HTTP/1.1", plain.Echoed.Proto);
     }
 
+    [Fact]
+    public async Task WebSocket_upgrade_is_proxied_both_ways()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var socket = await Client.ConnectWebSocketAsync("ws.example", Port, "/chat", cts.Token);
+
+        var received = new List<string>();
+        foreach (var message in new[] { "hello", "again" })
+        {
+            await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(message), System.Net.WebSockets.WebSocketMessageType.Text, true, cts.Token);
+            var buffer = new byte[1024];
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            received.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+
+        Assert.Equal(["echo-a: hello", "echo-a: again"], received);
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+    }
+
     [Theory]
     [InlineData("/request-timeout")]
     [InlineData("/backend-timeout")]
@@ -206,6 +225,7 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
                 Other.ServiceYaml(),
                 granted.ServiceYaml(),
                 a.ServiceYaml(serviceName: "echo-a-h2c", appProtocol: "kubernetes.io/h2c"),
+                a.ServiceYaml(serviceName: "echo-a-ws", appProtocol: "kubernetes.io/ws"),
                 DeadService("dead", "default", deadAddress, Loopback.FreePort(deadAddress))));
 
             s.WriteFile("routes.yaml", Documents(
@@ -240,6 +260,10 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
                 Route("h2c", hostnames: ["h2c.example"], rules: """
                     - backendRefs:
                       - {name: echo-a-h2c, port: 8080}
+                    """),
+                Route("ws", hostnames: ["ws.example"], rules: """
+                    - backendRefs:
+                      - {name: echo-a-ws, port: 8080}
                     """),
                 Route("down", hostnames: ["down.example"], rules: """
                     - backendRefs:
