@@ -100,7 +100,10 @@ public static class Translator
         var snapshot = BuildSnapshot(gateways);
         var items = new List<ObjectStatus>();
         items.AddRange(classes.Select(StatusWriter.GatewayClass));
-        items.AddRange(gateways.Select(StatusWriter.Gateway));
+        items.AddRange(gateways
+            .OrderBy(g => g.Namespace, StringComparer.Ordinal)
+            .ThenBy(g => g.Name, StringComparer.Ordinal)
+            .Select(StatusWriter.Gateway));
         items.AddRange(routeResults.Select(r => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)));
         return new TranslationResult(snapshot, new StatusReport(items));
     }

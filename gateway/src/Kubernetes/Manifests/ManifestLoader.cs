@@ -115,6 +115,11 @@ public static class ManifestLoader
             // YamlDotNet reports a duplicate mapping key this way.
             return (null, "malformed YAML: " + FirstLine(e.Message));
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's representation model gives up this way on some broken streams (found by fuzzing).
+            return (null, "malformed YAML: " + FirstLine(e.Message));
+        }
 
         if (json is null)
         {
@@ -147,7 +152,10 @@ public static class ManifestLoader
         catch (JsonException e)
         {
             var path = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-            return (null, $"{kind}: invalid field type{path}: {FirstLine(e.Message)}");
+            // System.Text.Json appends " Path: ... | LineNumber: ..." about the intermediate JSON: noise to a YAML author.
+            var message = FirstLine(e.Message);
+            var noise = message.IndexOf(" Path: ", StringComparison.Ordinal);
+            return (null, $"{kind}: invalid field type{path}: {(noise > 0 ? message[..noise] : message)}");
         }
         catch (InvalidOperationException e)
         {

@@ -145,7 +145,7 @@ public static class GatewayTranslator
         if (invalid.Count > 0)
         {
             listener.KindsError = new ConfigError(Reasons.InvalidRouteKinds,
-                $"route kinds not supported on a {spec.Protocol} listener: {string.Join(", ", invalid)}");
+                $"unsupported route kinds: {string.Join(", ", invalid)} (only HTTPRoute)");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using RegexParseException = System.Text.RegularExpressions.RegexParseException;
 using Meshway.Kubernetes.Models;
 using Meshway.Routing.Backends;
 using Meshway.Routing.Filters;
@@ -209,6 +210,11 @@ public static class HttpRouteCompiler
         return (new CompiledRule(model, matches), null, refError);
     }
 
+    /// <summary>The parser's own words, with the offset in the user's pattern (we wrap it as ^(?:...)$ to anchor it).</summary>
+    private static string RegexError(ArgumentException e, string pattern) => e is RegexParseException parse
+        ? $"{parse.Error} at offset {Math.Clamp(parse.Offset - 4, 0, pattern.Length)}"
+        : e.Message;
+
     private static (TimeSpan? Value, string? Error) ParseTimeout(string? text, string field)
     {
         if (text is null)
@@ -247,7 +253,7 @@ public static class HttpRouteCompiler
                 }
                 catch (ArgumentException e)
                 {
-                    return (null, $"invalid path regular expression \"{pathValue}\": {e.Message}");
+                    return (null, $"invalid path regular expression \"{pathValue}\": {RegexError(e, pathValue)}");
                 }
 
                 break;
@@ -307,7 +313,7 @@ public static class HttpRouteCompiler
                     }
                     catch (ArgumentException e)
                     {
-                        return ([], $"invalid {what} regular expression \"{value}\": {e.Message}");
+                        return ([], $"invalid {what} regular expression \"{value}\": {RegexError(e, value)}");
                     }
 
                     break;

@@ -47,6 +47,12 @@ public static class RouteAttachment
         var allowed = candidates
             .Where(l => l.CanAttach && AllowedRoutesPolicy.AllowsNamespace(l, route.Route.Namespace, resources))
             .ToList();
+        if (!candidates.Exists(l => l.CanAttach))
+        {
+            return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
+                $"listener(s) {string.Join(", ", candidates.Select(l => l.Name))} of Gateway {gateway.Namespace}/{gateway.Name} do not accept HTTPRoutes"));
+        }
+
         if (allowed.Count == 0)
         {
             return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
