@@ -113,18 +113,108 @@ public sealed class LiveReloadTests(ITestOutputHelper output) : StandaloneScenar
         Assert.True(versions.Count >= 5, $"only {versions.Count} versions were observed; reloads are not being applied while under load");
     }
 
+    [Fact]
+    public async Task Adding_a_listener_opens_its_port_and_removing_it_closes_it()
+    {
+        var (s, port) = await StartAsync("listener-add");
+        var extra = s.FreePort();
+        await using var load = BackgroundLoad.Start(s.Client, "stable.example", port, "/");
+        await load.WaitForAsync(20);
+
+        s.WriteFile("gateway.yaml", GatewayFile(s, Listener("http", port), Listener("extra", extra)));
+        var (reply, elapsed) = await UntilAsync(s, "stable.example", extra, "/", r => r.Status == 200, TimeSpan.FromSeconds(10), "the added listener serves");
+        Assert.Equal("echo-a", reply.Echoed.Backend);
+        Assert.True(elapsed < ReloadBound, $"new listener took {elapsed.TotalMilliseconds:0} ms");
+
+        s.WriteFile("gateway.yaml", GatewayFile(s, Listener("http", port)));
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    using var fresh = new GatewayClient(s.GatewayAddress);
+                    return (await fresh.SendAsync("stable.example", extra, "/")).Status;
+                }
+                catch (HttpRequestException)
+                {
+                    return -1;
+                }
+            },
+            status => status == -1,
+            TimeSpan.FromSeconds(10),
+            "the removed listener's port refuses connections");
+
+        await load.StopAsync();
+        Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} of {load.Sent} requests on the untouched listener failed:\n{string.Join('\n', load.Failures)}");
+    }
+
+    [Fact]
+    public async Task Rotating_a_tls_secret_serves_the_new_certificate()
+    {
+        var s = NewScenario("rotate");
+        var a = await s.StartEchoAsync("echo-a");
+        var port = s.FreePort();
+        var first = TestCertificates.Create("rotate.example");
+        var second = TestCertificates.Create("rotate.example");
+        s.WriteFile("gateway.yaml", Documents(
+            GatewayClass,
+            Namespace("default"),
+            Gateway("default", "gw", s.GatewayAddress, Listener("https", port, "HTTPS", "rotate.example", certificateSecret: "rotating")),
+            a.ServiceYaml(),
+            Route("r", hostnames: ["rotate.example"], rules: "- backendRefs:\n  - {name: echo-a, port: 8080}")));
+        s.WriteFile("secret.yaml", TlsSecret("default", "rotating", first.CertificatePem, first.KeyPem));
+        await s.StartGatewayAsync();
+        Assert.Equal(first.Thumbprint, (await s.Client.ServerCertificateAsync("rotate.example", port)).Thumbprint);
+
+        s.WriteFile("secret.yaml", TlsSecret("default", "rotating", second.CertificatePem, second.KeyPem));
+
+        await Poll.UntilAsync(
+            async () => (await s.Client.ServerCertificateAsync("rotate.example", port)).Thumbprint,
+            thumbprint => thumbprint == second.Thumbprint,
+            TimeSpan.FromSeconds(5),
+            "new handshakes get the rotated certificate");
+        var reply = await s.Client.SendAsync("rotate.example", port, "/", https: true);
+        Assert.Equal(200, reply.Status);
+    }
+
+    [Fact]
+    public async Task Config_reloads_are_counted_in_metrics()
+    {
+        var (s, port) = await StartAsync("reload-metric");
+        var before = ReloadCount(await s.Gateway.MetricsAsync());
+
+        s.WriteFile("route-edit.yaml", EditRoute("/v2", "echo-b", generation: 2));
+        await UntilAsync(s, "edit.example", port, "/v2", r => r.Status == 200, TimeSpan.FromSeconds(10), "edited route serves");
+
+        var after = ReloadCount(await s.Gateway.MetricsAsync());
+        Assert.True(after > before, $"reload counter did not grow: {before} -> {after}");
+    }
+
+    /// <summary>The value of the (non-failure) config reload counter in Prometheus text.</summary>
+    private static double ReloadCount(string metrics)
+    {
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (!line.StartsWith('#') && line.Contains("reload", StringComparison.Ordinal) && !line.Contains("fail", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("no config reload counter in /metrics:\n" + metrics);
+    }
+
+    private static string GatewayFile(Scenario s, params string[] listeners) => Gateway("default", "gw", s.GatewayAddress, listeners);
+
     private async Task<(Scenario S, int Port)> StartAsync(string name)
     {
         var s = NewScenario(name);
         var a = await s.StartEchoAsync("echo-a");
         var b = await s.StartEchoAsync("echo-b");
         var port = s.FreePort();
-        s.WriteFile("gateway.yaml", Documents(
-            GatewayClass,
-            Namespace("default"),
-            Gateway("default", "gw", s.GatewayAddress, Listener("http", port)),
-            a.ServiceYaml(),
-            b.ServiceYaml()));
+        // The Gateway has a file of its own so tests can edit its listeners.
+        s.WriteFile("base.yaml", Documents(GatewayClass, Namespace("default"), a.ServiceYaml(), b.ServiceYaml()));
+        s.WriteFile("gateway.yaml", GatewayFile(s, Listener("http", port)));
         s.WriteFile("route-stable.yaml", Route("stable", hostnames: ["stable.example"], rules: "- backendRefs:\n  - {name: echo-a, port: 8080}"));
         s.WriteFile("route-edit.yaml", EditRoute("/v1", "echo-a", generation: 1));
         await s.StartGatewayAsync();

@@ -123,6 +123,41 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
         Assert.Equal(3, pods.Count);
     }
 
+    [Theory]
+    [InlineData("noslice.example")]     // a Service with no EndpointSlice
+    [InlineData("notready.example")]    // its only endpoint is not ready
+    public async Task Service_without_ready_endpoints_answers_503(string host)
+    {
+        var reply = await Client.SendAsync(host, Port, "/");
+
+        Assert.Equal(503, reply.Status);
+    }
+
+    [Fact]
+    public async Task Endpoints_that_are_not_ready_get_no_traffic()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            var reply = await Client.SendAsync("someready.example", Port, "/");
+            Assert.Equal(200, reply.Status);
+            Assert.Equal("echo-a", reply.Echoed.Backend);
+        }
+    }
+
+    [Fact]
+    public async Task Every_EndpointSlice_of_a_service_contributes_endpoints()
+    {
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 60 && seen.Count < 2; i++)
+        {
+            var reply = await Client.SendAsync("multislice.example", Port, "/");
+            Assert.Equal(200, reply.Status);
+            seen.Add(reply.Echoed.Backend);
+        }
+
+        Assert.Equal(["echo-a", "echo-b"], seen.Order());
+    }
+
     [Fact]
     public async Task Unreachable_endpoint_answers_502()
     {
@@ -226,7 +261,29 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
                 granted.ServiceYaml(),
                 a.ServiceYaml(serviceName: "echo-a-h2c", appProtocol: "kubernetes.io/h2c"),
                 a.ServiceYaml(serviceName: "echo-a-ws", appProtocol: "kubernetes.io/ws"),
-                DeadService("dead", "default", deadAddress, Loopback.FreePort(deadAddress))));
+                DeadService("dead", "default", deadAddress, Loopback.FreePort(deadAddress)),
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: no-slice
+                  namespace: default
+                spec:
+                  ports:
+                  - {name: http, port: 8080}
+                """,
+                ServiceWithSlice("not-ready", "default", 8080, a.Port, $"- addresses: [\"{a.Addresses[0]}\"]\n  conditions:\n    ready: false\n"),
+                ServiceWithSlice(
+                    "some-ready",
+                    "default",
+                    8080,
+                    a.Port,
+                    $"- addresses: [\"{a.Addresses[0]}\"]\n  conditions:\n    ready: true\n- addresses: [\"{b.Addresses[0]}\"]\n  conditions:\n    ready: false\n"),
+                // Two slices of one Service, each with its own port (as Kubernetes does when ports differ).
+                ServiceWithSlice("multi", "default", 8080, a.Port, $"- addresses: [\"{a.Addresses[0]}\"]\n"),
+                ServiceWithSlice("multi", "default", 8080, b.Port, $"- addresses: [\"{b.Addresses[0]}\"]\n")
+                    .Split("---\n")[1]
+                    .Replace("name: multi-slice", "name: multi-slice-2", StringComparison.Ordinal)));
 
             s.WriteFile("routes.yaml", Documents(
                 Route("weighted", hostnames: ["weighted.example"], rules: """
@@ -265,6 +322,10 @@ public sealed class BackendTests(BackendTests.Fixture fixture, ITestOutputHelper
                     - backendRefs:
                       - {name: echo-a-ws, port: 8080}
                     """),
+                Route("no-slice", hostnames: ["noslice.example"], rules: "- backendRefs:\n  - {name: no-slice, port: 8080}"),
+                Route("not-ready", hostnames: ["notready.example"], rules: "- backendRefs:\n  - {name: not-ready, port: 8080}"),
+                Route("some-ready", hostnames: ["someready.example"], rules: "- backendRefs:\n  - {name: some-ready, port: 8080}"),
+                Route("multi", hostnames: ["multislice.example"], rules: "- backendRefs:\n  - {name: multi, port: 8080}"),
                 Route("down", hostnames: ["down.example"], rules: """
                     - backendRefs:
                       - {name: dead, port: 8080}

@@ -21,6 +21,8 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
     [InlineData("/prefix/", "echo-b")]
     [InlineData("/prefix/deeper/still", "echo-b")]
     [InlineData("/regex/123/item", "echo-c")]
+    [InlineData("/trail", "echo-d")]           // a trailing slash in the prefix is ignored
+    [InlineData("/trail/x", "echo-d")]
     public async Task Path_matches_route_to_their_rule(string path, string backend)
     {
         var reply = await Client.SendAsync("paths.example", Port, path);
@@ -75,6 +77,7 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
     [InlineData("/?color=grey", "echo-c")]
     [InlineData("/?color=gray&x=y", "echo-c")]
     [InlineData("/?color=green", "echo-a")]
+    [InlineData("/?ANIMAL=whale", "echo-a")]     // query parameter names are case-sensitive
     [InlineData("/", "echo-a")]
     public async Task Query_param_matches_exact_and_regex(string pathAndQuery, string backend)
     {
@@ -136,6 +139,33 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
         Assert.Equal(backend, reply.Echoed.Backend);
     }
 
+    /// <summary>
+    /// Hostname precedence across routes: an exact hostname beats a wildcard; a wildcard is a suffix
+    /// match over one or more labels and never matches the apex; the Host port and case do not matter.
+    /// </summary>
+    [Theory]
+    [InlineData("foo.wild.example", "echo-b")]
+    [InlineData("bar.wild.example", "echo-a")]
+    [InlineData("a.b.wild.example", "echo-a")]
+    [InlineData("FOO.Wild.Example", "echo-b")]
+    public async Task Exact_hostnames_beat_wildcards_and_wildcards_are_suffix_matches(string host, string backend)
+    {
+        // curl keeps the Host header's case as written.
+        var result = await Curl.RunAsync(S.GatewayAddress, "h.invalid", Port, "/", extra: ["-H", $"Host: {host}:{Port}"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(200, result.Status);
+        Assert.Contains($"\"backend\":\"{backend}\"", result.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wildcard_hostname_does_not_match_its_apex()
+    {
+        var reply = await Client.SendAsync("wild.example", Port, "/");
+
+        Assert.Equal(404, reply.Status);
+    }
+
     [Fact]
     public async Task Matching_works_the_same_through_curl()
     {
@@ -185,7 +215,15 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
                   - path: {type: RegularExpression, value: "/regex/[0-9]+/item"}
                   backendRefs:
                   - {name: echo-c, port: 8080}
+                - matches:
+                  - path: {type: PathPrefix, value: /trail/}
+                  backendRefs:
+                  - {name: echo-d, port: 8080}
                 """));
+
+            s.WriteFile("hostnames.yaml", Documents(
+                Route("wild", hostnames: ["*.wild.example"], rules: "- backendRefs:\n  - {name: echo-a, port: 8080}"),
+                Route("exact-host", hostnames: ["foo.wild.example"], rules: "- backendRefs:\n  - {name: echo-b, port: 8080}")));
 
             s.WriteFile("headers.yaml", Route("headers", hostnames: ["headers.example"], rules: """
                 - matches:
