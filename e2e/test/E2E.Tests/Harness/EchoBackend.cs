@@ -102,7 +102,8 @@ public sealed record EchoRequest(
     IReadOnlyDictionary<string, string[]> Headers,
     string Backend,
     string Namespace,
-    string Pod)
+    string Pod,
+    long BodyLength)
 {
     public static EchoRequest From(JsonObject json)
     {
@@ -124,7 +125,8 @@ public sealed record EchoRequest(
             headers,
             json["backend"]!.GetValue<string>(),
             json["namespace"]!.GetValue<string>(),
-            json["pod"]!.GetValue<string>());
+            json["pod"]!.GetValue<string>(),
+            json["bodyLength"]?.GetValue<long>() ?? 0);
     }
 
     /// <summary>The header's values joined with ", " (as an HTTP intermediary may fold them), or null when absent.</summary>

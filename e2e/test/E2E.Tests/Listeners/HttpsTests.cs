@@ -73,6 +73,19 @@ public sealed class HttpsTests(HttpsTests.Fixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Certificate_in_another_namespace_needs_a_ReferenceGrant()
+    {
+        var status = await S.Gateway.StatusAsync();
+
+        var denied = status.ListenerCondition("default", "gw", "xns-denied", "ResolvedRefs");
+        Assert.Equal("False", denied?.Status);
+        Assert.Equal("RefNotPermitted", denied?.Reason);
+        Assert.Equal("True", status.ListenerCondition("default", "gw", "xns-granted", "ResolvedRefs")?.Status);
+        var served = await Client.ServerCertificateAsync("granted.tls.example", F.Port);
+        Assert.Equal(F.Thumbprints["granted"], served.Thumbprint);
+    }
+
+    [Fact]
     public async Task Plain_http_listener_of_the_same_gateway_keeps_working()
     {
         var reply = await Client.SendAsync("a.tls.example", F.HttpPort, "/plain");
@@ -103,6 +116,9 @@ public sealed class HttpsTests(HttpsTests.Fixture fixture, ITestOutputHelper out
             Thumbprints["a"] = certA.Thumbprint;
             Thumbprints["b"] = certB.Thumbprint;
             Thumbprints["wild"] = certWild.Thumbprint;
+            var certDenied = TestCertificates.Create("denied.tls.example");
+            var certGranted = TestCertificates.Create("granted.tls.example");
+            Thumbprints["granted"] = certGranted.Thumbprint;
 
             s.WriteFile("gateway.yaml", Documents(
                 GatewayClass,
@@ -115,7 +131,25 @@ public sealed class HttpsTests(HttpsTests.Fixture fixture, ITestOutputHelper out
                     Listener("b", Port, "HTTPS", "b.tls.example", certificateSecret: "cert-b"),
                     Listener("wild", Port, "HTTPS", "*.wild.tls.example", certificateSecret: "cert-wild"),
                     Listener("missing", Port, "HTTPS", "missing.tls.example", certificateSecret: "no-such-secret"),
-                    Listener("plain", HttpPort)),
+                    Listener("plain", HttpPort),
+                    Listener("xns-denied", Port, "HTTPS", "denied.tls.example", certificateSecret: "denied", certificateNamespace: "certs"),
+                    Listener("xns-granted", Port, "HTTPS", "granted.tls.example", certificateSecret: "granted", certificateNamespace: "certs-granted")),
+                Namespace("certs"),
+                Namespace("certs-granted"),
+                TlsSecret("certs", "denied", certDenied.CertificatePem, certDenied.KeyPem),
+                TlsSecret("certs-granted", "granted", certGranted.CertificatePem, certGranted.KeyPem),
+                """
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata:
+                  name: gateways-may-use-certs
+                  namespace: certs-granted
+                spec:
+                  from:
+                  - {group: gateway.networking.k8s.io, kind: Gateway, namespace: default}
+                  to:
+                  - {group: "", kind: Secret}
+                """,
                 TlsSecret("default", "cert-a", certA.CertificatePem, certA.KeyPem),
                 TlsSecret("default", "cert-b", certB.CertificatePem, certB.KeyPem),
                 TlsSecret("default", "cert-wild", certWild.CertificatePem, certWild.KeyPem),

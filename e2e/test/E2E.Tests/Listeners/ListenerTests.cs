@@ -169,6 +169,28 @@ public sealed class ListenerTests(ListenerTests.Fixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Listener_with_an_unsupported_protocol_is_not_accepted()
+    {
+        var status = await S.Gateway.StatusAsync();
+
+        var accepted = status.ListenerCondition("default", "gw-conflict", "udp", "Accepted");
+        Assert.Equal("False", accepted?.Status);
+        Assert.Equal("UnsupportedProtocol", accepted?.Reason);
+    }
+
+    [Fact]
+    public async Task Listener_allowing_only_unsupported_route_kinds_reports_InvalidRouteKinds()
+    {
+        var status = await S.Gateway.StatusAsync();
+
+        var resolved = status.ListenerCondition("default", "gw-conflict", "tcp-kinds", "ResolvedRefs");
+        Assert.Equal("False", resolved?.Status);
+        Assert.Equal("InvalidRouteKinds", resolved?.Reason);
+        var kinds = status.Listener("default", "gw-conflict", "tcp-kinds")?["supportedKinds"]?.AsArray() ?? [];
+        Assert.DoesNotContain(kinds, k => (string?)k?["kind"] == "TCPRoute");
+    }
+
+    [Fact]
     public async Task A_conflicted_gateway_does_not_disturb_the_other_gateway()
     {
         var reply = await Client.SendAsync("any.example", F.PortA, "/section");
@@ -237,7 +259,9 @@ public sealed class ListenerTests(ListenerTests.Fixture fixture, ITestOutputHelp
                     Listener("dup-1", conflictPort, hostname: "dup.example"),
                     Listener("dup-2", conflictPort, hostname: "dup.example"),
                     Listener("proto-http", protocolPort, hostname: "proto.example"),
-                    Listener("proto-https", protocolPort, protocol: "HTTPS", hostname: "proto.example", certificateSecret: "proto-cert")),
+                    Listener("proto-https", protocolPort, protocol: "HTTPS", hostname: "proto.example", certificateSecret: "proto-cert"),
+                    Listener("udp", Loopback.FreePort(conflictAddress), protocol: "UDP"),
+                    Listener("tcp-kinds", Loopback.FreePort(conflictAddress)) + "    allowedRoutes:\n      kinds:\n      - {kind: TCPRoute}\n"),
                 TlsSecret("default", "proto-cert", cert.CertificatePem, cert.KeyPem)));
 
             s.WriteFile("attachment.yaml", Documents(

@@ -122,6 +122,17 @@ public sealed class FilterTests(FilterTests.Fixture fixture, ITestOutputHelper o
         Assert.True(seen.ContainsKey("echo-a") && seen.ContainsKey("echo-b"), "both backends should serve: " + string.Join(", ", seen));
     }
 
+    [Fact]
+    public async Task Redirect_and_rewrite_in_one_rule_are_refused_with_IncompatibleFilters()
+    {
+        var status = await S.Gateway.StatusAsync();
+
+        var accepted = status.RouteParentCondition("default", "incompatible", "gw", "Accepted");
+        Assert.Equal("False", accepted?.Status);
+        Assert.Equal("IncompatibleFilters", accepted?.Reason);
+        Assert.Equal(404, (await Client.SendAsync("incompatible.example", Port, "/")).Status);
+    }
+
     private static string[] SplitValues(string? header) =>
         header is null ? [] : header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
@@ -253,6 +264,14 @@ public sealed class FilterTests(FilterTests.Fixture fixture, ITestOutputHelper o
                       path: {type: ReplaceFullPath, replaceFullPath: /elsewhere}
                   backendRefs:
                   - {name: echo-a, port: 8080}
+                """));
+
+            s.WriteFile("incompatible.yaml", Route("incompatible", hostnames: ["incompatible.example"], rules: """
+                - filters:
+                  - type: RequestRedirect
+                    requestRedirect: {hostname: example.org}
+                  - type: URLRewrite
+                    urlRewrite: {hostname: example.net}
                 """));
 
             s.WriteFile("backend-filters.yaml", Route("backend-filters", hostnames: ["backendfilter.example"], rules: """

@@ -60,6 +60,7 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
     [InlineData("version", "two", "echo-b")]
     [InlineData("Version", "two", "echo-b")]    // header names are case-insensitive
     [InlineData("version", "three", "echo-a")]
+    [InlineData("version", "TWO", "echo-a")]     // header values are case-sensitive
     [InlineData("x-color", "red", "echo-c")]     // RegularExpression ^(red|blue)$
     [InlineData("x-color", "blue", "echo-c")]
     [InlineData("x-color", "green", "echo-a")]

@@ -41,6 +41,30 @@ public sealed class MirrorTests(MirrorTests.Fixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Mirrors_receive_the_request_body()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://mirror.example:{Port}/mirror/post")
+        {
+            Content = new ByteArrayContent(new byte[5000]),
+        };
+        request.Headers.Add("x-test-id", id);
+
+        var reply = await Client.SendAsync(request);
+
+        Assert.Equal(200, reply.Status);
+        Assert.Contains("\"bodyLength\":5000", reply.Body, StringComparison.Ordinal);
+        var (copies, _) = await Poll.UntilAsync(
+            async () => (await Shared.MirrorOne.RequestsAsync()).Where(r => r.Header("x-test-id") == id).ToList(),
+            found => found.Count > 0,
+            TimeSpan.FromSeconds(5),
+            "the mirror sees the POST");
+        var copy = Assert.Single(copies);
+        Assert.Equal("POST", copy.Method);
+        Assert.Equal(5000, copy.BodyLength);
+    }
+
+    [Fact]
     public async Task A_slow_mirror_does_not_delay_the_client()
     {
         var id = Guid.NewGuid().ToString("N");
