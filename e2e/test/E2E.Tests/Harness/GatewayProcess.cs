@@ -30,14 +30,21 @@ public sealed class GatewayProcess : IDisposable
 
     public string AdminBase => $"http://127.0.0.1:{AdminPort}";
 
-    public static async Task<GatewayProcess> StartAsync(string configDir, TimeSpan readyTimeout, IEnumerable<string>? extraArguments = null)
+    public static Task<GatewayProcess> StartAsync(string configDir, TimeSpan readyTimeout, IEnumerable<string>? extraArguments = null) =>
+        StartCommandAsync(["run", "--config", configDir, .. extraArguments ?? []], readyTimeout);
+
+    /// <summary>
+    /// Starts `meshway COMMAND… --admin-port N` and waits for /ready. With <paramref name="viaLauncher"/> the
+    /// repository's ./meshway launcher is run, exactly as the README tells a user to.
+    /// </summary>
+    public static async Task<GatewayProcess> StartCommandAsync(IEnumerable<string> command, TimeSpan readyTimeout, bool viaLauncher = false)
     {
         var binary = await MeshwayBinary.EnsureBuiltAsync();
         var adminPort = Loopback.FreePort("127.0.0.1");
-        var process = ChildProcess.Start(
-            "meshway",
-            binary,
-            ["run", "--config", configDir, "--admin-port", adminPort.ToString(CultureInfo.InvariantCulture), .. extraArguments ?? []]);
+        string[] arguments = [.. command, "--admin-port", adminPort.ToString(CultureInfo.InvariantCulture)];
+        var process = viaLauncher && Environment.GetEnvironmentVariable("MESHWAY_BIN") is not { Length: > 0 }
+            ? ChildProcess.Start("meshway", "bash", [Path.Combine(RepoLayout.RepoRoot, "meshway"), .. arguments])
+            : ChildProcess.Start("meshway", binary, arguments);
         var gateway = new GatewayProcess(process, adminPort);
         try
         {
