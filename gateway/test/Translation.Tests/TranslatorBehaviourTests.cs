@@ -190,6 +190,23 @@ public sealed class TranslatorBehaviourTests
         Assert.Equal(forward.Status.ToJson().ToJsonString(), backward.Status.ToJson().ToJsonString());
     }
 
+    [Theory]
+    [InlineData("https-secret")]
+    [InlineData("https-cross-namespace-secret-with-grant")]
+    public void HttpsListener_CarriesACertificateWithItsPrivateKey(string golden)
+    {
+        var dir = Path.Combine(GoldenTests.TestDataDir(), golden);
+        var parsed = ManifestLoader.Parse("input.yaml", File.ReadAllText(Path.Combine(dir, "input.yaml")));
+        var result = Translator.Translate(ResourceSet.From(parsed.Objects), new TranslationOptions());
+
+        var binding = Assert.Single(result.Snapshot.Bindings);
+        Assert.Equal(ListenerProtocol.Https, binding.Protocol);
+        var certificate = Assert.Single(binding.Listeners).Certificate;
+        Assert.NotNull(certificate);
+        Assert.True(certificate.HasPrivateKey);
+        Assert.Same(binding.Listeners[0], binding.ListenersByHost.Find("www.example.com"));
+    }
+
     [Fact]
     public void StatusReasons_AllMatchTheCrdPattern()
     {

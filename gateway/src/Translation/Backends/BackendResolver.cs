@@ -14,7 +14,7 @@ namespace Meshway.Translation.Backends;
 /// port, then collects the ready endpoints of the Service's EndpointSlices. A ref that cannot be resolved
 /// still yields a model (marked invalid, so its share of traffic answers 500) plus the error for status.
 /// </summary>
-public static class BackendResolver
+internal static class BackendResolver
 {
     public const string AppProtocolH2c = "kubernetes.io/h2c";
     public const string AppProtocolWebSocket = "kubernetes.io/ws";

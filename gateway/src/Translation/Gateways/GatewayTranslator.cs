@@ -14,7 +14,7 @@ namespace Meshway.Translation.Gateways;
 /// Validates a Gateway and its listeners: addresses, protocols, TLS certificates, allowed route kinds and
 /// conflicts between listeners that share a port.
 /// </summary>
-public static class GatewayTranslator
+internal static class GatewayTranslator
 {
     public static GatewayState Translate(Gateway gateway, ResourceSet resources, TranslationOptions options)
     {

@@ -8,13 +8,13 @@ using Meshway.Translation.Status;
 namespace Meshway.Translation.Gateways;
 
 /// <summary>A route attached to a listener and the hostnames it serves there.</summary>
-public sealed record AttachedRoute(CompiledRoute Route, IReadOnlyList<HostnameMatch.Effective> Hostnames);
+internal sealed record AttachedRoute(CompiledRoute Route, IReadOnlyList<HostnameMatch.Effective> Hostnames);
 
 /// <summary>
 /// One Gateway listener while translation works on it: what was decided about it (conditions) and which
 /// routes attached. Mutable only inside a single Translate call.
 /// </summary>
-public sealed class ListenerState
+internal sealed class ListenerState
 {
     public required GatewayState Gateway { get; init; }
 
@@ -59,7 +59,7 @@ public sealed class ListenerState
 }
 
 /// <summary>A Gateway of our class while translation works on it.</summary>
-public sealed class GatewayState
+internal sealed class GatewayState
 {
     public required Gateway Gateway { get; init; }
 

@@ -5,7 +5,7 @@ namespace Meshway.Translation.Hostnames;
 /// A wildcard "*.example.com" covers any name with at least one more label ("a.example.com",
 /// "a.b.example.com") but never the apex "example.com". Comparisons ignore case.
 /// </summary>
-public static class HostnameMatch
+internal static class HostnameMatch
 {
     /// <summary>An effective hostname of a route on a listener, and the route hostname it came from (null: the route had none).</summary>
     public readonly record struct Effective(string Hostname, string? RouteHostname);

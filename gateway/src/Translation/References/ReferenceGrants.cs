@@ -7,7 +7,7 @@ namespace Meshway.Translation.References;
 /// ReferenceGrant in the target's namespace names the referring kind and namespace and the target kind
 /// (and, if it says, the target name).
 /// </summary>
-public static class ReferenceGrants
+internal static class ReferenceGrants
 {
     public static bool Allows(
         ResourceSet resources,

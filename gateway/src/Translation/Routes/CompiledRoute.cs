@@ -6,13 +6,13 @@ using Meshway.Translation.Status;
 namespace Meshway.Translation.Routes;
 
 /// <summary>One valid rule of a route: what it does and the matches (OR) that select it.</summary>
-public sealed record CompiledRule(RouteRuleModel Model, IReadOnlyList<RouteMatch> Matches);
+internal sealed record CompiledRule(RouteRuleModel Model, IReadOnlyList<RouteMatch> Matches);
 
 /// <summary>
 /// An HTTPRoute after its rules were checked and compiled, independent of where it attaches: the rules that
 /// survived, the problems found (as the status conditions they become) and the route's precedence facts.
 /// </summary>
-public sealed class CompiledRoute
+internal sealed class CompiledRoute
 {
     public required HttpRoute Route { get; init; }
 

@@ -6,7 +6,7 @@ namespace Meshway.Translation.Routes;
 /// The Gateway API duration format (GEP-2257): one to four "number unit" parts, each number of at most five
 /// digits, units h, m, s, ms; e.g. "1h", "500ms", "1h2m3s". No sign, no fractions, no spaces.
 /// </summary>
-public static class GatewayDuration
+internal static class GatewayDuration
 {
     public static bool TryParse(string? text, out TimeSpan duration)
     {

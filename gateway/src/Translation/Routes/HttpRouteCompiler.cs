@@ -18,7 +18,7 @@ namespace Meshway.Translation.Routes;
 /// reported ("Dropped Rule"), because serving it differently from what the user wrote would be worse.
 /// A reference that does not resolve keeps the rule but makes its share of traffic answer 500.
 /// </summary>
-public static class HttpRouteCompiler
+internal static class HttpRouteCompiler
 {
     private static readonly HashSet<string> Methods =
         ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];

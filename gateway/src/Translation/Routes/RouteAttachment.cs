@@ -6,7 +6,7 @@ using Meshway.Translation.Status;
 namespace Meshway.Translation.Routes;
 
 /// <summary>The outcome of one parentRef: the listeners that took the route (with its hostnames there) or why none did.</summary>
-public sealed record ParentResult(
+internal sealed record ParentResult(
     ParentReference ParentRef,
     IReadOnlyList<(ListenerState Listener, IReadOnlyList<HostnameMatch.Effective> Hostnames)> Listeners,
     ConfigError? Error);
@@ -17,7 +17,7 @@ public sealed record ParentResult(
 /// route's kind and namespace (NotAllowedByListeners), and the hostnames must intersect
 /// (NoMatchingListenerHostname).
 /// </summary>
-public static class RouteAttachment
+internal static class RouteAttachment
 {
     public static ParentResult Attach(CompiledRoute route, ParentReference parentRef, GatewayState gateway, ResourceSet resources)
     {

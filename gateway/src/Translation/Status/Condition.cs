@@ -6,7 +6,7 @@ namespace Meshway.Translation.Status;
 /// A Gateway API condition as translation decides it. It has no lastTransitionTime: translation has no
 /// clock, so whoever writes status stamps it (and keeps the old stamp when nothing changed).
 /// </summary>
-public sealed record Condition(string Type, bool Status, string Reason, string Message)
+internal sealed record Condition(string Type, bool Status, string Reason, string Message)
 {
     public JsonObject ToJson(long observedGeneration) => new()
     {
@@ -33,4 +33,4 @@ public sealed record Condition(string Type, bool Status, string Reason, string M
 /// A problem found in configuration, as data: the Gateway API reason it maps to and a message for humans.
 /// Translation returns these instead of throwing.
 /// </summary>
-public sealed record ConfigError(string Reason, string Message);
+internal sealed record ConfigError(string Reason, string Message);

@@ -6,7 +6,7 @@ using Meshway.Translation.Routes;
 namespace Meshway.Translation.Status;
 
 /// <summary>Renders what translation decided as the status stanzas of GatewayClass, Gateway and HTTPRoute.</summary>
-public static class StatusWriter
+internal static class StatusWriter
 {
     /// <summary>The features we implement for real, by their v1.6 names (pkg/features), sorted as the status schema expects.</summary>
     public static readonly IReadOnlyList<string> SupportedFeatures = new[]

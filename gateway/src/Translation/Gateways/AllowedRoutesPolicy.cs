@@ -7,7 +7,7 @@ namespace Meshway.Translation.Gateways;
 /// A namespace always carries kubernetes.io/metadata.name=&lt;name&gt; (the API server sets it), also when the
 /// files hold no Namespace object for it.
 /// </summary>
-public static class AllowedRoutesPolicy
+internal static class AllowedRoutesPolicy
 {
     public const string NamespaceNameLabel = "kubernetes.io/metadata.name";
 
