@@ -60,6 +60,16 @@ public sealed class HttpsTests(HttpsTests.Fixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Host_of_another_listener_than_the_sni_gets_421()
+    {
+        // TLS session for a.tls.example (SNI), request for b.tls.example (Host): misdirected.
+        var result = await Curl.RunAsync(S.GatewayAddress, "a.tls.example", F.Port, "/", https: true, "-k", "--http1.1", "-H", $"Host: b.tls.example:{F.Port}");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(421, result.Status);
+    }
+
+    [Fact]
     public async Task Listener_with_a_missing_secret_reports_InvalidCertificateRef()
     {
         var status = await S.Gateway.StatusAsync();
