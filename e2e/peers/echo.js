@@ -18,6 +18,7 @@
 //   x-echo-delay-ms: N          wait N ms before answering (timeouts)
 //   x-echo-status: N            answer with that status code
 //   x-echo-response-headers: a:1,b:2   add these response headers (ResponseHeaderModifier tests)
+//   x-echo-body-bytes: N        answer N bytes of a repeating a-z pattern instead of JSON (streaming)
 // WebSocket (HTTP/1.1 Upgrade): every text/binary message is sent back prefixed with "<backend>: ".
 // Introspection (not recorded): GET /__requests returns every request seen so far (mirrors included),
 // DELETE /__requests forgets them.
@@ -123,8 +124,14 @@ function handler(pod) {
         }
       }
 
+      const bodyBytes = Number.parseInt(req.headers['x-echo-body-bytes'] ?? '-1', 10);
       const answer = () => {
         if (res.destroyed || res.writableEnded) {
+          return;
+        }
+        if (bodyBytes >= 0) {
+          res.writeHead(status, { ...extra, 'content-type': 'application/octet-stream', 'x-echo-backend': args.name });
+          streamPattern(res, bodyBytes);
           return;
         }
         const body = JSON.stringify(echo);
@@ -208,6 +215,29 @@ function websocket(pod) {
       onData(head);
     }
   };
+}
+
+// Writes `total` bytes of "abc…z" in 64 KiB chunks, honouring back-pressure, without Content-Length
+// (so HTTP/1.1 answers are chunked and the gateway has to stream them).
+function streamPattern(res, total) {
+  // 65520 is a multiple of 26; the extra 26 bytes let a chunk start at any phase of the pattern.
+  const chunkSize = 65520;
+  const pattern = Buffer.alloc(chunkSize + 26);
+  for (let i = 0; i < pattern.length; i++) pattern[i] = 97 + (i % 26);
+  let sent = 0;
+  const pump = () => {
+    while (sent < total) {
+      const n = Math.min(chunkSize, total - sent);
+      const offset = sent % 26;
+      sent += n;
+      if (!res.write(pattern.subarray(offset, offset + n))) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
 }
 
 function listen(address, port) {

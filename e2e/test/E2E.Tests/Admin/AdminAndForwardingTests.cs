@@ -187,6 +187,72 @@ public sealed class AdminAndForwardingTests(AdminAndForwardingTests.Fixture fixt
         Assert.Contains("\"bodyLength\":100000", reply.Body, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task Large_streamed_responses_arrive_intact(string version)
+    {
+        const int size = 8 * 1024 * 1024 + 7;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://basic.example:{Port}/big")
+        {
+            Version = Version.Parse(version),
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.Add("x-echo-body-bytes", size.ToString(CultureInfo.InvariantCulture));
+
+        var reply = await Client.SendAsync(request);
+
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(size, reply.Body.Length);
+        for (var i = 0; i < reply.Body.Length; i++)
+        {
+            if (reply.Body[i] != (char)('a' + (i % 26)))
+            {
+                Assert.Fail($"byte {i} is '{reply.Body[i]}', expected '{(char)('a' + (i % 26))}'");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task Concurrent_requests_each_get_their_own_answer(string version)
+    {
+        const int total = 300;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (i, ct) =>
+        {
+            var path = $"/concurrent/{i}";
+            var reply = await Client.SendAsync("basic.example", Port, path + "?i=" + i, version: Version.Parse(version), cancellationToken: ct);
+            if (reply.Status != 200 || reply.Echo?.Path != path || reply.Echo.Query != "i=" + i)
+            {
+                failures.Enqueue($"{path}: {reply}");
+            }
+        });
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {total} failed or got another request's answer:\n{string.Join('\n', failures.Take(5))}");
+    }
+
+    [Fact]
+    public async Task Garbage_on_a_listener_gets_an_http_error_and_the_gateway_keeps_serving()
+    {
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Parse(S.GatewayAddress), Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync("THIS IS NOT HTTP\r\n\r\n"u8.ToArray());
+            var buffer = new byte[256];
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var read = await stream.ReadAsync(buffer, cts.Token);
+            var answer = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            // Kestrel answers 400 (bad request line) or 505 (bad version) depending on what it parsed.
+            Assert.Matches(@"^HTTP/1\.1 (400|505) ", answer);
+        }
+
+        var reply = await Client.SendAsync("basic.example", Port, "/after-garbage");
+        Assert.Equal(200, reply.Status);
+    }
+
     [Fact]
     public async Task Unknown_host_gets_404()
     {
