@@ -13,7 +13,7 @@
 // the same peer serves h2c backends.
 //
 // Response body (JSON): path, query, host, method, proto, headers (lower-case name -> [values]),
-// backend, namespace, pod, bodyLength.
+// backend, namespace, pod, bodyLength, remote (peer address:port of the upstream connection).
 // Optional behaviour, driven by request headers:
 //   x-echo-delay-ms: N          wait N ms before answering (timeouts)
 //   x-echo-status: N            answer with that status code
@@ -104,6 +104,8 @@ function handler(pod) {
         namespace: args.namespace,
         pod,
         bodyLength,
+        // The gateway's side of the upstream connection: shows whether connections are reused.
+        remote: `${req.socket?.remoteAddress ?? ''}:${req.socket?.remotePort ?? ''}`,
         time: Date.now(),
       };
       if (recorded.length >= MAX_RECORDED) {

@@ -254,6 +254,36 @@ public sealed class AdminAndForwardingTests(AdminAndForwardingTests.Fixture fixt
     }
 
     [Fact]
+    public async Task Upstream_connections_are_pooled_and_reused()
+    {
+        var remotes = new HashSet<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            var reply = await Client.SendAsync("basic.example", Port, "/pooled");
+            Assert.Equal(200, reply.Status);
+            remotes.Add(reply.Echoed.Remote);
+        }
+
+        // Sequential requests need one connection; allow a few for pool warm-up and races.
+        Assert.True(remotes.Count <= 3, $"30 sequential requests used {remotes.Count} upstream connections: {string.Join(", ", remotes)}");
+    }
+
+    [Fact]
+    public async Task Hop_by_hop_headers_are_not_forwarded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://basic.example:{Port}/hop");
+        request.Headers.Connection.Add("x-hop");
+        request.Headers.Add("x-hop", "must-not-pass");
+        request.Headers.Add("x-end-to-end", "passes");
+
+        var reply = await Client.SendAsync(request);
+
+        Assert.Equal(200, reply.Status);
+        Assert.True(reply.Echoed.Header("x-hop") is null, "x-hop was forwarded; backend saw: " + string.Join("; ", reply.Echoed.Headers.Select(h => h.Key + "=" + string.Join(",", h.Value))));
+        Assert.Equal("passes", reply.Echoed.Header("x-end-to-end"));
+    }
+
+    [Fact]
     public async Task Unknown_host_gets_404()
     {
         var reply = await Client.SendAsync("nobody.example", Port, "/");

@@ -103,7 +103,8 @@ public sealed record EchoRequest(
     string Backend,
     string Namespace,
     string Pod,
-    long BodyLength)
+    long BodyLength,
+    string Remote)
 {
     public static EchoRequest From(JsonObject json)
     {
@@ -126,7 +127,8 @@ public sealed record EchoRequest(
             json["backend"]!.GetValue<string>(),
             json["namespace"]!.GetValue<string>(),
             json["pod"]!.GetValue<string>(),
-            json["bodyLength"]?.GetValue<long>() ?? 0);
+            json["bodyLength"]?.GetValue<long>() ?? 0,
+            (string?)json["remote"] ?? string.Empty);
     }
 
     /// <summary>The header's values joined with ", " (as an HTTP intermediary may fold them), or null when absent.</summary>

@@ -107,6 +107,7 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
     /// </summary>
     [Theory]
     [InlineData("GET", "/match", null, "echo-c")]                   // Exact beats an equally long prefix of another route
+    [InlineData("POST", "/match", null, "echo-c")]                  // Exact beats a prefix with a method match
     [InlineData("GET", "/match/x", null, "echo-a")]
     [InlineData("GET", "/match/longer/x", null, "echo-b")]          // longest prefix, though a later rule
     [InlineData("POST", "/match/x", null, "echo-d")]                // method beats none
@@ -122,6 +123,34 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
             pathAndQuery,
             method,
             header is null ? null : [(header, "1")]);
+
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(backend, reply.Echoed.Backend);
+    }
+
+    [Theory]
+    [InlineData("x-a", null, "echo-a")]
+    [InlineData("x-a", "x-b", "echo-b")]   // two header matches beat one
+    public async Task More_header_matches_win(string first, string? second, string backend)
+    {
+        var headers = new List<(string, string)> { (first, "1") };
+        if (second is not null)
+        {
+            headers.Add((second, "1"));
+        }
+
+        var reply = await Client.SendAsync("counts.example", Port, "/", headers: headers);
+
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(backend, reply.Echoed.Backend);
+    }
+
+    [Theory]
+    [InlineData("/q?a=1", "echo-c")]
+    [InlineData("/q?a=1&b=1", "echo-d")]   // two query matches beat one
+    public async Task More_query_matches_win(string pathAndQuery, string backend)
+    {
+        var reply = await Client.SendAsync("counts.example", Port, pathAndQuery);
 
         Assert.Equal(200, reply.Status);
         Assert.Equal(backend, reply.Echoed.Backend);
@@ -221,6 +250,34 @@ public sealed class MatchingTests(MatchingTests.Fixture fixture, ITestOutputHelp
                   backendRefs:
                   - {name: echo-d, port: 8080}
                 """));
+
+            s.WriteFile("counts.yaml", Documents(
+                Route("one-header", hostnames: ["counts.example"], rules: """
+                    - matches:
+                      - headers:
+                        - {name: x-a, value: "1"}
+                      backendRefs:
+                      - {name: echo-a, port: 8080}
+                    - matches:
+                      - queryParams:
+                        - {name: a, value: "1"}
+                      backendRefs:
+                      - {name: echo-c, port: 8080}
+                    """),
+                Route("two-headers", created: "2025-01-01T00:00:00Z", hostnames: ["counts.example"], rules: """
+                    - matches:
+                      - headers:
+                        - {name: x-a, value: "1"}
+                        - {name: x-b, value: "1"}
+                      backendRefs:
+                      - {name: echo-b, port: 8080}
+                    - matches:
+                      - queryParams:
+                        - {name: a, value: "1"}
+                        - {name: b, value: "1"}
+                      backendRefs:
+                      - {name: echo-d, port: 8080}
+                    """)));
 
             s.WriteFile("hostnames.yaml", Documents(
                 Route("wild", hostnames: ["*.wild.example"], rules: "- backendRefs:\n  - {name: echo-a, port: 8080}"),
