@@ -81,6 +81,8 @@ public sealed class BadInputTests(ITestOutputHelper output) : StandaloneScenario
             """,
             RouteTo("one", "one.example", "echo-a")));
         s.WriteFile("notes.txt", "this is not yaml: [ at all");
+        s.WriteFile("empty.yaml", string.Empty);
+        s.WriteFile("comments-only.yml", "# nothing here yet\n---\n# still nothing\n");
 
         await s.StartGatewayAsync();
 
@@ -202,6 +204,83 @@ public sealed class BadInputTests(ITestOutputHelper output) : StandaloneScenario
             "route-one ResolvedRefs=False");
         Assert.Equal("BackendNotFound", status.RouteParentCondition("default", "one", "gw", "ResolvedRefs")?.Reason);
         Assert.Equal(200, (await s.Client.SendAsync("two.example", port, "/")).Status);
+    }
+
+    [Fact]
+    public async Task Emptying_the_directory_keeps_the_process_up_and_refilling_it_serves_again()
+    {
+        var (s, port) = await StartTwoRoutesAsync("emptied");
+        var files = Directory.GetFiles(s.ConfigDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+
+        foreach (var name in files.Keys)
+        {
+            s.DeleteFile(name);
+        }
+
+        // With no Gateway left the listener closes (connection refused) or answers 404; either way no route serves.
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    using var fresh = new GatewayClient(s.GatewayAddress);
+                    return (await fresh.SendAsync("one.example", port, "/")).Status;
+                }
+                catch (HttpRequestException)
+                {
+                    return -1;
+                }
+            },
+            status => status is -1 or 404,
+            Generous,
+            "nothing served once every file is gone");
+        await Task.Delay(300);
+        Assert.False(s.Gateway.HasExited, "the gateway exited when its config directory became empty");
+
+        foreach (var (name, content) in files)
+        {
+            s.WriteFile(name, content);
+        }
+
+        var (reply, _) = await Poll.UntilAsync(
+            async () =>
+            {
+                using var fresh = new GatewayClient(s.GatewayAddress);
+                return await fresh.SendAsync("one.example", port, "/");
+            },
+            r => r.Status == 200,
+            Generous,
+            "routes serve again once the files are back");
+        Assert.Equal("echo-a", reply.Echoed.Backend);
+    }
+
+    [Fact]
+    public async Task Listener_on_a_port_in_use_is_logged_and_the_other_listeners_keep_serving()
+    {
+        var (s, port) = await StartTwoRoutesAsync("port-in-use");
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(s.GatewayAddress), 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var logStart = s.Gateway.LogLineCount;
+        await using var load = BackgroundLoad.Start(s.Client, "two.example", port, "/");
+        await load.WaitForAsync(20);
+
+        s.WriteFile("gateway.yaml", s.ReadFile("gateway.yaml").Replace(
+            Listener("http", port),
+            Listener("http", port) + Listener("taken", taken),
+            StringComparison.Ordinal));
+
+        await Poll.UntilAsync(
+            () => Task.FromResult(s.Gateway.LogsContain(taken.ToString(System.Globalization.CultureInfo.InvariantCulture), logStart)),
+            logged => logged,
+            Generous,
+            $"a log line naming the port {taken} that could not be bound");
+        await Task.Delay(300);
+        Assert.False(s.Gateway.HasExited, "the gateway exited on a port it could not bind");
+        Assert.Equal(200, (await s.Client.SendAsync("one.example", port, "/")).Status);
+
+        await load.StopAsync();
+        Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} of {load.Sent} requests on the working listener failed:\n{string.Join('\n', load.Failures)}");
     }
 
     private async Task<(Scenario S, int Port)> StartTwoRoutesAsync(string name, string routeOneBackend = "echo-a", params (string File, string Yaml)[] extraFiles)

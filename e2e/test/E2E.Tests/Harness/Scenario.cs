@@ -66,6 +66,8 @@ public sealed class Scenario : IDisposable
     /// <summary>Writes (or overwrites in place, as an editor would) a file in the config directory.</summary>
     public void WriteFile(string fileName, string content) => File.WriteAllText(Path.Combine(ConfigDir, fileName), content);
 
+    public string ReadFile(string fileName) => File.ReadAllText(Path.Combine(ConfigDir, fileName));
+
     public void DeleteFile(string fileName) => File.Delete(Path.Combine(ConfigDir, fileName));
 
     /// <summary>Starts `meshway run --config DIR --admin-port N [extra…]` and waits for /ready.</summary>
