@@ -19,7 +19,10 @@ public sealed class LiveReloadTests(ITestOutputHelper output) : StandaloneScenar
     {
         var (s, port) = await StartAsync("edit");
         await using var load = BackgroundLoad.Start(s.Client, "stable.example", port, "/");
+        using var freshClient = new GatewayClient(s.GatewayAddress);
+        await using var freshLoad = BackgroundLoad.Start(freshClient, "stable.example", port, "/", newConnections: true);
         await load.WaitForAsync(50);
+        await freshLoad.WaitForAsync(20);
 
         s.WriteFile("route-edit.yaml", EditRoute("/v2", "echo-b", generation: 2));
         var (reply, elapsed) = await UntilAsync(s, "edit.example", port, "/v2", r => r.Echo?.Backend == "echo-b", TimeSpan.FromSeconds(10), "edited route serves /v2 from echo-b");
@@ -33,6 +36,8 @@ public sealed class LiveReloadTests(ITestOutputHelper output) : StandaloneScenar
         await load.StopAsync();
         Assert.True(load.Sent > 50, $"background loop only sent {load.Sent}");
         Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} of {load.Sent} requests to the unaffected route failed:\n{string.Join('\n', load.Failures)}");
+        await freshLoad.StopAsync();
+        Assert.True(freshLoad.Failures.Count == 0, $"{freshLoad.Failures.Count} of {freshLoad.Sent} new-connection requests to the unaffected route failed:\n{string.Join('\n', freshLoad.Failures)}");
     }
 
     [Fact]
@@ -119,7 +124,10 @@ public sealed class LiveReloadTests(ITestOutputHelper output) : StandaloneScenar
         var (s, port) = await StartAsync("listener-add");
         var extra = s.FreePort();
         await using var load = BackgroundLoad.Start(s.Client, "stable.example", port, "/");
+        using var freshClient = new GatewayClient(s.GatewayAddress);
+        await using var freshLoad = BackgroundLoad.Start(freshClient, "stable.example", port, "/", newConnections: true);
         await load.WaitForAsync(20);
+        await freshLoad.WaitForAsync(20);
 
         s.WriteFile("gateway.yaml", GatewayFile(s, Listener("http", port), Listener("extra", extra)));
         var (reply, elapsed) = await UntilAsync(s, "stable.example", extra, "/", r => r.Status == 200, TimeSpan.FromSeconds(10), "the added listener serves");
@@ -145,7 +153,9 @@ public sealed class LiveReloadTests(ITestOutputHelper output) : StandaloneScenar
             "the removed listener's port refuses connections");
 
         await load.StopAsync();
+        await freshLoad.StopAsync();
         Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} of {load.Sent} requests on the untouched listener failed:\n{string.Join('\n', load.Failures)}");
+        Assert.True(freshLoad.Failures.Count == 0, $"{freshLoad.Failures.Count} of {freshLoad.Sent} new connections to the untouched listener failed:\n{string.Join('\n', freshLoad.Failures)}");
     }
 
     [Fact]

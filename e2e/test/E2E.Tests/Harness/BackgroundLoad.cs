@@ -18,11 +18,13 @@ public sealed class BackgroundLoad : IAsyncDisposable
     private readonly ConcurrentQueue<string> _failures = new();
     private readonly ConcurrentQueue<Reply> _replies = new();
     private readonly bool _keepReplies;
+    private readonly bool _newConnections;
     private int _sent;
 
-    private BackgroundLoad(GatewayClient client, string host, int port, string path, bool keepReplies)
+    private BackgroundLoad(GatewayClient client, string host, int port, string path, bool keepReplies, bool newConnections)
     {
         _keepReplies = keepReplies;
+        _newConnections = newConnections;
         _loop = Task.Run(() => RunAsync(client, host, port, path));
     }
 
@@ -32,8 +34,12 @@ public sealed class BackgroundLoad : IAsyncDisposable
 
     public IReadOnlyCollection<Reply> Replies => _replies;
 
-    public static BackgroundLoad Start(GatewayClient client, string host, int port, string path, bool keepReplies = false) =>
-        new(client, host, port, path, keepReplies);
+    /// <summary>
+    /// Starts the loop. <paramref name="newConnections"/> sends "Connection: close" so every request opens
+    /// a new connection (what a reload must not break either: the accepting socket).
+    /// </summary>
+    public static BackgroundLoad Start(GatewayClient client, string host, int port, string path, bool keepReplies = false, bool newConnections = false) =>
+        new(client, host, port, path, keepReplies, newConnections);
 
     /// <summary>Waits until at least <paramref name="count"/> requests went out (so the loop is known to be running).</summary>
     public async Task WaitForAsync(int count)
@@ -68,7 +74,7 @@ public sealed class BackgroundLoad : IAsyncDisposable
         {
             try
             {
-                var reply = await client.SendAsync(host, port, path);
+                var reply = await client.SendAsync(host, port, path, headers: _newConnections ? [("Connection", "close")] : null);
                 Interlocked.Increment(ref _sent);
                 if (_keepReplies)
                 {
