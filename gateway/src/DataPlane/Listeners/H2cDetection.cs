@@ -19,9 +19,28 @@ internal static class H2cDetection
 {
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
+    /// <summary>How long a new connection may stay silent before it is closed (Kestrel's header timeout only starts later).</summary>
+    internal static TimeSpan FirstBytesTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public static Func<ConnectionDelegate, ConnectionDelegate> Middleware { get; } = next => async connection =>
     {
-        if (await StartsWithPrefaceAsync(connection))
+        bool isHttp2;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            wait.CancelAfter(FirstBytesTimeout);
+            try
+            {
+                isHttp2 = await StartsWithPrefaceAsync(connection, wait.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
+            {
+                // Closed, reset or silent before sending a byte: nothing to serve.
+                connection.Abort();
+                return;
+            }
+        }
+
+        if (isHttp2)
         {
             connection.Features.Set<ITlsApplicationProtocolFeature>(H2Alpn.Instance);
             connection.Features.Set<ITlsConnectionFeature>(NoCertificate.Instance);
@@ -30,12 +49,12 @@ internal static class H2cDetection
         await next(connection);
     };
 
-    private static async ValueTask<bool> StartsWithPrefaceAsync(ConnectionContext connection)
+    private static async ValueTask<bool> StartsWithPrefaceAsync(ConnectionContext connection, CancellationToken cancellationToken)
     {
         var input = connection.Transport.Input;
         while (true)
         {
-            var result = await input.ReadAsync(connection.ConnectionClosed);
+            var result = await input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             var verdict = Compare(buffer);
             // Examine everything, consume nothing: Kestrel reads the same bytes again.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Meshway.DataPlane.Metrics;
 using Meshway.DataPlane.Pipeline;
@@ -34,6 +35,11 @@ public sealed partial class ListenerManager : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, RunningServer> _servers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _failed = new(StringComparer.OrdinalIgnoreCase);
+
+    // Keyed by certificate object: a snapshot that keeps a certificate keeps its context; a dropped one is collected.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, SslStreamCertificateContext> _certificateContexts = new();
+
+    private static readonly List<SslApplicationProtocol> Alpn = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
     public ListenerManager(
         SnapshotStore store, GatewayPipeline pipeline, GatewayMetrics metrics, ILoggerFactory loggerFactory, TimeSpan? drainTimeout = null)
@@ -146,7 +152,10 @@ public sealed partial class ListenerManager : IAsyncDisposable
             return;
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "meshway-listener" });
+        // The empty builder reads no appsettings/environment config and starts no file watchers: one of these
+        // exists per socket, and none of that applies to a gateway listener.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-listener" });
+        builder.WebHost.UseKestrelCore();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_loggerFactory));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _drainTimeout);
@@ -178,9 +187,9 @@ public sealed partial class ListenerManager : IAsyncDisposable
                 }
                 else
                 {
-                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        ServerCertificateSelector = (_, sni) => SelectCertificate(slot, sni),
+                        OnConnection = context => ValueTask.FromResult(ServerOptions(slot, context.ClientHelloInfo.ServerName)),
                     });
                 }
             });
@@ -206,6 +215,23 @@ public sealed partial class ListenerManager : IAsyncDisposable
         }
 
         LogStarted(_logger, slot.Key, binding.Protocol);
+    }
+
+    /// <summary>
+    /// TLS settings for one handshake: the certificate chosen by SNI from the snapshot current at handshake
+    /// time, as a cached <see cref="SslStreamCertificateContext"/> (building one means building the chain,
+    /// too costly per handshake), and ALPN h2 then http/1.1.
+    /// </summary>
+    private SslServerAuthenticationOptions ServerOptions(BindingSlot slot, string? sni)
+    {
+        var certificate = SelectCertificate(slot, sni);
+        return new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = certificate is null ? null : _certificateContexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true)),
+            ApplicationProtocols = Alpn,
+            ClientCertificateRequired = false,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
     }
 
     /// <summary>The certificate for a TLS handshake, by SNI, from the snapshot current at handshake time.</summary>

@@ -9,6 +9,7 @@ using Meshway.DataPlane.Transport;
 using Meshway.Routing.Backends;
 using Meshway.Routing.Filters;
 using Meshway.Routing.Model;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -63,8 +64,8 @@ public sealed partial class GatewayPipeline
 
     /// <summary>
     /// Serves one request that arrived on the socket <paramref name="slot"/>:
-    /// 1. binding of this socket in the current snapshot -> listener by Host -> route table by Host -> entry
-    ///    by match (a miss at any step is a 404);
+    /// 1. binding of this socket in the current snapshot -> listener by Host (over TLS, it must be the listener
+    ///    the SNI chose, else 421) -> route table by Host -> entry by match (a miss at any step is a 404);
     /// 2. a redirect rule answers with its Location;
     /// 3. rule filters in order (request headers, URL rewrite; response headers are applied on the way back);
     /// 4. a backend by weight (none or invalid: 500; no endpoints: 503), then its own filters;
@@ -85,6 +86,14 @@ public sealed partial class GatewayPipeline
             var request = context.Request;
             var host = request.Host.Value ?? "";
             listener = binding?.ListenersByHost.Find(host);
+            if (binding is { Protocol: ListenerProtocol.Https } && IsMisdirected(context, binding, listener))
+            {
+                // The TLS session was set up for another listener (its certificate, its routes): the client
+                // must open a new connection for this Host (GatewayHTTPSListenerDetectMisdirectedRequests).
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                return;
+            }
+
             var table = listener?.Hosts.Find(host);
             var view = new HttpRequestView(request);
             var entry = table?.Match(in view);
@@ -248,6 +257,17 @@ public sealed partial class GatewayPipeline
                 deadline.Dispose();
             }
         }
+    }
+
+    private static bool IsMisdirected(HttpContext context, PortBinding binding, ListenerModel? hostListener)
+    {
+        var sni = context.Features.Get<ITlsHandshakeFeature>()?.HostName;
+        if (string.IsNullOrEmpty(sni))
+        {
+            return false;
+        }
+
+        return !ReferenceEquals(binding.ListenersByHost.Find(sni), hostListener);
     }
 
     /// <summary>The scheme the client used, from the socket's protocol (h2c detection makes connections look like TLS to Kestrel).</summary>

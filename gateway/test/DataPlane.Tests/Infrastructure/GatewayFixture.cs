@@ -25,9 +25,9 @@ public sealed class GatewayFixture : IAsyncDisposable
 
     public static ILoggerFactory Logs { get; } = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
 
-    public static async Task<GatewayFixture> StartAsync(Func<int, RoutingSnapshot> snapshot)
+    public static async Task<GatewayFixture> StartAsync(Func<int, RoutingSnapshot> snapshot, ILoggerFactory? logs = null)
     {
-        var host = DataPlaneHost.Create(Logs, drainTimeout: TimeSpan.FromSeconds(5));
+        var host = DataPlaneHost.Create(logs ?? Logs, drainTimeout: TimeSpan.FromSeconds(5));
         var port = Ports.Free();
         await host.ApplyAsync(snapshot(port));
         Assert.Contains("127.0.0.1:" + port, host.Listeners.ActiveBindings);

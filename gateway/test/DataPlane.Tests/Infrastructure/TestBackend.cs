@@ -34,7 +34,8 @@ public sealed class TestBackend : IAsyncDisposable
 
     public static async Task<TestBackend> StartAsync(string name, bool h2cOnly = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
             l.Protocols = h2cOnly ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2));

@@ -70,5 +70,19 @@ public sealed class HttpsTests
 
         var seen = a.Seen.First();
         Assert.Equal("https", seen.Headers["X-Forwarded-Proto"]);
+
+        // A connection set up for a.test (SNI) asking for b.test (Host) is misdirected. HttpClient derives
+        // SNI from the Host header, so this speaks HTTP/1.1 over a raw SslStream.
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, port);
+            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync("a.test");
+            await tls.WriteAsync("GET / HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n"u8.ToArray());
+            var reply = await new StreamReader(tls).ReadToEndAsync();
+            Assert.StartsWith("HTTP/1.1 421 ", reply);
+        }
+
+        Assert.Equal(2, b.Seen.Count); // only the two well-directed requests (h1 + h2) reached b
     }
 }
