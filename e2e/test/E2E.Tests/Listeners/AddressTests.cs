@@ -1,4 +1,3 @@
-using Meshway.E2E.Tests.Config;
 using Meshway.E2E.Tests.Harness;
 using Xunit.Abstractions;
 using static Meshway.E2E.Tests.Harness.Manifests;

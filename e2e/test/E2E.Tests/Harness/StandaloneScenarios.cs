@@ -1,7 +1,6 @@
-using Meshway.E2E.Tests.Harness;
 using Xunit.Abstractions;
 
-namespace Meshway.E2E.Tests.Config;
+namespace Meshway.E2E.Tests.Harness;
 
 /// <summary>
 /// Base for tests that change the config directory: every test gets its own scenario (its own gateway
