@@ -93,6 +93,9 @@ public sealed partial class GatewayController : IAsyncDisposable
 
     public long StatusWrites => _status.Writes;
 
+    /// <summary>Every request sent to the API server (watches, lists, Lease renewals, writes).</summary>
+    public long ApiRequests => _client.RequestCount;
+
     /// <summary>Creates and updates of provisioned objects.</summary>
     public long ProvisionWrites => Interlocked.Read(ref _provisionWrites);
 

@@ -18,6 +18,11 @@ internal static partial class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (Cluster.ClusterCommandLine.Handles(args))
+        {
+            return await Cluster.ClusterCommands.RunAsync(args);
+        }
+
         var command = CommandLine.Parse(args, out var error);
         if (command is null)
         {
