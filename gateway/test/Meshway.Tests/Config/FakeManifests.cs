@@ -6,7 +6,7 @@ namespace Meshway.Tests.Config;
 /// <summary>A stand-in object for config-source tests: the source never looks inside objects.</summary>
 public sealed class FakeObject(string name) : KubeObject
 {
-    public string Name { get; } = name;
+    public new string Name { get; } = name;
 
     public override string ToString() => Kind + "/" + Name;
 
