@@ -100,9 +100,11 @@ public sealed class KubernetesModeTests : IAsyncLifetime
         _server.Apply(Route("web-a"));
         var kubeconfig = _server.WriteKubeconfig(_dir);
 
-        await using var controller = await MeshwayProcess.StartAsync("controller", "--kubeconfig", kubeconfig, "--admin-port", MeshwayProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var controllerAdmin = MeshwayProcess.FreePort();
+        var proxyAdmin = MeshwayProcess.FreePort();
+        await using var controller = await MeshwayProcess.StartAsync("controller", "--kubeconfig", kubeconfig, "--admin-port", controllerAdmin.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var proxy = await MeshwayProcess.StartAsync("proxy", "--gateway", "infra/edge", "--kubeconfig", kubeconfig,
-            "--admin-port", MeshwayProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1");
+            "--admin-port", proxyAdmin.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1");
 
         // 1. The controller provisions the proxy's objects and publishes status with the Service's address.
         await Wait.UntilAsync(() =>
@@ -118,8 +120,11 @@ public sealed class KubernetesModeTests : IAsyncLifetime
         await Wait.UntilAsync(() => Condition(_server.Get(Gw, "HTTPRoute", "apps", "web")?["status"]?["parents"]?[0]?["conditions"], "Accepted")?["status"]?.GetValue<string>() == "True",
             "HTTPRoute Accepted\ncontroller output:\n" + controller.Output, 60_000);
 
-        // 2. The proxy serves the route to the real backend.
+        // 2. The proxy serves the route to the real backend; both admin servers say ready.
         await UntilServedAsync("200 backend-a /hello", "initial routing", proxy);
+        Assert.Equal("ready (leader)\n", await _http.GetStringAsync($"http://127.0.0.1:{controllerAdmin}/ready"));
+        Assert.Contains("meshway_controller_leader 1", await _http.GetStringAsync($"http://127.0.0.1:{controllerAdmin}/metrics"), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _http.GetAsync($"http://127.0.0.1:{proxyAdmin}/ready")).StatusCode);
 
         // 3. A route edited through the API takes effect.
         using var client = new KubeApiClient(new KubeClientConfig { Server = _server.BaseAddress });
