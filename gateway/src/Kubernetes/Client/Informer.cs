@@ -17,6 +17,12 @@ public sealed record InformerOptions
     /// <summary>Asked of the server per watch; it ends the stream then and the informer resumes from where it was.</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long after <see cref="WatchTimeout"/> a watch that has not ended is given up on. A connection can
+    /// die without a FIN (a node or NAT dropping it); without this the informer would wait on it forever.
+    /// </summary>
+    public TimeSpan WatchGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(30);
@@ -154,17 +160,30 @@ public sealed partial class Informer : IAsyncDisposable
                 Interlocked.Increment(ref _watches);
                 var started = DateTime.UtcNow;
                 var events = 0;
-                await foreach (var watchEvent in _client.WatchAsync(
-                    Kind, _options.Namespace, _options.Selector, ResourceVersion, _options.WatchTimeout, cancellationToken))
+                using (var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    events++;
-                    if (watchEvent.Type == WatchEventType.Error)
+                    watchdog.CancelAfter(_options.WatchTimeout + _options.WatchGrace);
+                    try
                     {
-                        throw ErrorEvent(watchEvent.Object);
-                    }
+                        await foreach (var watchEvent in _client.WatchAsync(
+                            Kind, _options.Namespace, _options.Selector, ResourceVersion, _options.WatchTimeout, watchdog.Token))
+                        {
+                            events++;
+                            if (watchEvent.Type == WatchEventType.Error)
+                            {
+                                throw ErrorEvent(watchEvent.Object);
+                            }
 
-                    Apply(watchEvent);
-                    backoff.Reset();
+                            Apply(watchEvent);
+                            backoff.Reset();
+                        }
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // The server should have ended this watch long ago: the connection is dead. Resume.
+                        LogWatchStalled(_logger, Kind, ResourceVersion);
+                        continue;
+                    }
                 }
 
                 // A normal end (the server's timeout): resume at once, unless the server ends every watch
@@ -346,6 +365,9 @@ public sealed partial class Informer : IAsyncDisposable
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Watch of {Kind} failed: {Reason}; retrying in {DelayMs} ms")]
     private static partial void LogWatchFailed(ILogger logger, ResourceKind kind, string reason, long delayMs);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Watch of {Kind} outlived its timeout without ending (a dead connection?); resuming from resourceVersion {ResourceVersion}")]
+    private static partial void LogWatchStalled(ILogger logger, ResourceKind kind, string resourceVersion);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Skipping a {Kind} object at resourceVersion {ResourceVersion} that does not fit the model: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, ResourceKind kind, string resourceVersion, string reason);

@@ -181,6 +181,21 @@ public sealed class TestApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes every open watch go silent without closing (a connection that died without a FIN): they get no
+    /// more events and ignore their timeoutSeconds; only the client giving up ends them.
+    /// </summary>
+    public void StallWatches()
+    {
+        lock (_lock)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Stalled = true;
+            }
+        }
+    }
+
     /// <summary>Sends every open watch a BOOKMARK with the current resourceVersion.</summary>
     public void SendBookmarks()
     {
@@ -485,6 +500,17 @@ public sealed class TestApiServer : IAsyncDisposable
                 await context.Response.Body.FlushAsync(end.Token);
             }
         }
+        catch (OperationCanceledException) when (watcher.Stalled && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A dead connection does not end on time: hold it until the client gives up.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
         catch (OperationCanceledException)
         {
             // timeoutSeconds reached or the client went away: a normal end of the stream.
@@ -608,7 +634,7 @@ public sealed class TestApiServer : IAsyncDisposable
         var line = Line(type, copy);
         foreach (var watcher in _watchers)
         {
-            if (watcher.Target.Resource == resource && watcher.Selects(copy))
+            if (watcher.Target.Resource == resource && !watcher.Stalled && watcher.Selects(copy))
             {
                 watcher.Events.Writer.TryWrite(line);
             }
@@ -764,6 +790,8 @@ public sealed class TestApiServer : IAsyncDisposable
         public string Kind { get; } = kind;
 
         public Channel<string> Events { get; } = Channel.CreateUnbounded<string>();
+
+        public bool Stalled { get; set; }
 
         public bool Selects(JsonObject obj)
         {

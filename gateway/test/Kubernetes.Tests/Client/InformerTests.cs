@@ -155,6 +155,27 @@ public sealed class InformerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Informer_SilentDeadWatch_IsAbandonedAfterTimeoutPlusGrace_AndNothingIsLost()
+    {
+        await using var informer = NewInformer(new InformerOptions
+        {
+            WatchTimeout = TimeSpan.FromSeconds(1),
+            WatchGrace = TimeSpan.FromMilliseconds(500),
+            BackoffInitial = TimeSpan.FromMilliseconds(20),
+        });
+        informer.Start(CancellationToken.None);
+        await informer.Synced;
+        await Wait.UntilAsync(() => _server.OpenWatches == 1, "an open watch");
+
+        _server.StallWatches();
+        _server.Apply(ServiceJson("during-stall"));
+
+        await Wait.UntilAsync(() => Count(WatchEventType.Added, "during-stall") == 1, "the change, through a new watch");
+        Assert.True(informer.WatchCount >= 2);
+        Assert.Equal(1, informer.ListCount);
+    }
+
+    [Fact]
     public async Task Informer_ServerUnavailable_BacksOffAndRecovers()
     {
         _server.Unavailable = true;
