@@ -95,6 +95,12 @@ public sealed class KubernetesModeTests : IAsyncLifetime
             {"apiVersion":"{{{Gw}}}","kind":"Gateway","metadata":{"name":"edge","namespace":"infra"},
              "spec":{"gatewayClassName":"meshway","listeners":[{"name":"http","port":{{{_listenerPort}}},"protocol":"HTTP","allowedRoutes":{"namespaces":{"from":"All"} } }]}}
             """);
+        // Another Gateway of ours: provisioned too, but not served by the proxy of infra/edge.
+        var otherPort = MeshwayProcess.FreePort();
+        _server.Apply($$$"""
+            {"apiVersion":"{{{Gw}}}","kind":"Gateway","metadata":{"name":"other","namespace":"infra"},
+             "spec":{"gatewayClassName":"meshway","listeners":[{"name":"http","port":{{{otherPort}}},"protocol":"HTTP"}]}}
+            """);
         ApplyBackend("web-a", _a.Port);
         ApplyBackend("web-b", _b.Port);
         _server.Apply(Route("web-a"));
@@ -126,6 +132,15 @@ public sealed class KubernetesModeTests : IAsyncLifetime
         Assert.Contains("meshway_controller_leader 1", await _http.GetStringAsync($"http://127.0.0.1:{controllerAdmin}/metrics"), StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await _http.GetAsync($"http://127.0.0.1:{proxyAdmin}/ready")).StatusCode);
 
+        // The proxy watches its own Gateway only, and serves nothing of the other one.
+        Assert.Contains(_server.Requests, r => r.StartsWith("GET /apis/gateway.networking.k8s.io/v1/namespaces/infra/gateways?watch=1", StringComparison.Ordinal)
+            && r.Contains("fieldSelector=metadata.name%3Dedge", StringComparison.Ordinal));
+        await Wait.UntilAsync(() => _server.Get("apps/v1", "Deployment", "infra", "other-meshway") is not null, "the other Gateway provisioned", 60_000);
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync("127.0.0.1", otherPort));
+        }
+
         // 3. A route edited through the API takes effect.
         using var client = new KubeApiClient(new KubeClientConfig { Server = _server.BaseAddress });
         var route = (await client.GetAsync(ResourceKind.HttpRoutes, "apps", "web", CancellationToken.None))!;
@@ -140,11 +155,15 @@ public sealed class KubernetesModeTests : IAsyncLifetime
         _server.Apply(Route("web-a"));
         await UntilServedAsync("200 backend-a /hello", "after a dropped watch", proxy);
 
-        // 5. An unchanged world writes no status, however long it runs.
+        // 5. An unchanged world writes no status, however long it runs, and idling costs no requests but the
+        //    leader's Lease renewals: watches only, no polling.
         await Task.Delay(1000);
         var writes = _server.StatusWrites();
+        var requests = _server.Requests.Count;
         await Task.Delay(2000);
         Assert.Equal(writes, _server.StatusWrites());
+        var idle = _server.Requests.Skip(requests).Where(r => !r.Contains("/leases/", StringComparison.Ordinal)).ToList();
+        Assert.True(idle.Count == 0, "requests while idle: " + string.Join(", ", idle));
 
         // 6. The API server goes away: the proxy keeps serving the last good configuration.
         _server.Unavailable = true;
