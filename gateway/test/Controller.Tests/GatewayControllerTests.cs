@@ -228,6 +228,22 @@ public sealed class GatewayControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadBalancerIngress_ReplacesTheClusterIpInGatewayAddresses()
+    {
+        ApplyWorld();
+        Start();
+        await Wait.UntilAsync(GatewayProgrammedWithAddress, "convergence");
+
+        // A cloud load balancer gets assigned: the Service status says so.
+        var service = _server.Get("v1", "Service", "infra", "edge-meshway")!;
+        service["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray { new JsonObject { ["ip"] = "203.0.113.7" } } } };
+        await _client.ReplaceStatusAsync(ResourceKind.Services, "infra", "edge-meshway", service, CancellationToken.None);
+
+        await Wait.UntilAsync(() => Status("Gateway", "infra", "edge")?["addresses"]?[0]?["value"]?.GetValue<string>() == "203.0.113.7", "the load-balancer address");
+        Assert.Single(Status("Gateway", "infra", "edge")!["addresses"]!.AsArray());
+    }
+
+    [Fact]
     public async Task ListenerPortChange_UpdatesTheProvisionedServiceInPlace()
     {
         ApplyWorld();
