@@ -45,11 +45,11 @@ public sealed class DataPlaneHost : IAsyncDisposable
 
     public GatewayMetrics Metrics { get; } = new();
 
-    public EndpointBalancer Balancer { get; } = new();
+    internal EndpointBalancer Balancer { get; } = new();
 
     public IBackendTransport Transport { get; }
 
-    public GatewayPipeline Pipeline { get; }
+    internal GatewayPipeline Pipeline { get; }
 
     public ListenerManager Listeners { get; }
 

@@ -23,6 +23,12 @@ internal static partial class Program
             return await Cluster.ClusterCommands.RunAsync(args);
         }
 
+        // Operator commands that are not servers parse their own flags.
+        if (args is ["identity", "fetch", ..])
+        {
+            return await Meshway.Mtls.Cli.IdentityFetchCommand.RunAsync(args[2..], Console.Out, Console.Error, CancellationToken.None);
+        }
+
         var command = CommandLine.Parse(args, out var error);
         if (command is null)
         {

@@ -9,7 +9,7 @@ namespace Meshway.DataPlane.Balancing;
 /// with fewer requests in flight wins. In-flight counts live here, keyed by endpoint "address:port", so
 /// they survive snapshot swaps (a new snapshot reuses the counters of endpoints it still has).
 /// </summary>
-public sealed class EndpointBalancer
+internal sealed class EndpointBalancer
 {
     private readonly ConcurrentDictionary<string, EndpointState> _states = new(StringComparer.Ordinal);
 
@@ -99,7 +99,7 @@ public sealed class EndpointBalancer
 }
 
 /// <summary>Per-endpoint state shared across snapshots: the in-flight count and the destination prefix URI.</summary>
-public sealed class EndpointState
+internal sealed class EndpointState
 {
     private int _inFlight;
 

@@ -7,7 +7,7 @@ namespace Meshway.DataPlane.Listeners;
 /// describes it in the current snapshot. Requests call <see cref="Resolve"/>: a reference compare when the
 /// snapshot has not changed, one scan of the bindings (and one small allocation) when it has.
 /// </summary>
-public sealed class BindingSlot
+internal sealed class BindingSlot
 {
     private Resolved _resolved = new(null, null);
 

@@ -41,7 +41,7 @@ public sealed partial class ListenerManager : IAsyncDisposable
 
     private static readonly List<SslApplicationProtocol> Alpn = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
-    public ListenerManager(
+    internal ListenerManager(
         SnapshotStore store, GatewayPipeline pipeline, GatewayMetrics metrics, ILoggerFactory loggerFactory, TimeSpan? drainTimeout = null)
     {
         _store = store;

@@ -20,7 +20,7 @@ namespace Meshway.DataPlane.Pipeline;
 /// The one terminal request handler of every gateway listener. It reads the snapshot once and keeps it for
 /// the whole request, so a config swap never changes a request halfway.
 /// </summary>
-public sealed partial class GatewayPipeline
+internal sealed partial class GatewayPipeline
 {
     private static readonly ForwarderRequestConfig Http1Config = new()
     {

@@ -28,6 +28,7 @@ internal sealed class GatewayTransformer : HttpTransformer
         proxyRequest.Headers.Host = state.RewriteHost ?? state.OriginalHost;
 
         var headers = proxyRequest.Headers;
+        RemoveConnectionNominated(request.Headers.Connection, headers, proxyRequest.Content?.Headers);
         var remote = httpContext.Connection.RemoteIpAddress;
         if (remote is not null)
         {
@@ -69,6 +70,50 @@ internal sealed class GatewayTransformer : HttpTransformer
             {
                 HeaderModifierApplier.Apply(response.Modifier, headers);
             }
+        }
+    }
+
+    /// <summary>
+    /// RFC 9110 §7.6.1: a proxy must remove the headers a client names in Connection (they are meant for
+    /// the next hop only). YARP drops the standard hop-by-hop headers itself; "upgrade" stays, since
+    /// WebSocket upgrades are forwarded as upgrades.
+    /// </summary>
+    private static void RemoveConnectionNominated(Microsoft.Extensions.Primitives.StringValues connection, HttpHeaders headers, HttpHeaders? contentHeaders)
+    {
+        for (var i = 0; i < connection.Count; i++)
+        {
+            var value = connection[i].AsSpan();
+            while (value.Length > 0)
+            {
+                var comma = value.IndexOf(',');
+                var token = (comma < 0 ? value : value[..comma]).Trim();
+                value = comma < 0 ? default : value[(comma + 1)..];
+                if (token.Length == 0
+                    || token.Equals("close", StringComparison.OrdinalIgnoreCase)
+                    || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+                    || token.Equals("upgrade", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                Remove(headers, token.ToString());
+                if (contentHeaders is not null)
+                {
+                    Remove(contentHeaders, token.ToString());
+                }
+            }
+        }
+    }
+
+    private static void Remove(HttpHeaders headers, string name)
+    {
+        try
+        {
+            headers.Remove(name);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            // Not a valid header name, or one this collection cannot hold: nothing by that name is forwarded here.
         }
     }
 

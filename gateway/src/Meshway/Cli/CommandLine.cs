@@ -19,6 +19,10 @@ internal static class CommandLine
               Serve the Gateway API manifests (*.yaml, *.yml) in DIR; watch DIR and apply edits live.
           meshway demo [--admin-port N] [--log-level LEVEL]
               Serve the bundled example (examples/demo) with its two echo backends on 127.0.0.1:9081/9082.
+          meshway identity fetch --ca-address HOST:PORT --ca-root FILE --token-file FILE
+                  [--cluster-id ID] [--trust-domain TD] [--out DIR]
+              One certificate signing round trip with the mesh CA (istiod); prints the SPIFFE ID,
+              serial, validity and chain length and writes cert-chain.pem, key.pem, root-cert.pem.
           meshway version
               Print the version.
           meshway controller [--kubeconfig FILE] [--admin-port N] [--proxy-image IMAGE] [--log-level LEVEL]

@@ -4,13 +4,11 @@ using Meshway.Kubernetes.Models;
 namespace Meshway.Tests.Config;
 
 /// <summary>A stand-in object for config-source tests: the source never looks inside objects.</summary>
-public sealed class FakeObject(string name) : KubeObject
+public sealed class FakeObject : KubeObject
 {
-    public new string Name { get; } = name;
-
     public override string ToString() => Kind + "/" + Name;
 
-    public static FakeObject Of(string kind, string name) => new(name) { Kind = kind };
+    public static FakeObject Of(string kind, string name) => new() { Kind = kind, Metadata = new ObjectMeta { Name = name } };
 }
 
 /// <summary>
