@@ -18,6 +18,11 @@ internal static partial class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (Cluster.ClusterCommandLine.Handles(args))
+        {
+            return await Cluster.ClusterCommands.RunAsync(args);
+        }
+
         // Operator commands that are not servers parse their own flags.
         if (args is ["identity", "fetch", ..])
         {

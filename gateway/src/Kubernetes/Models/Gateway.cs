@@ -13,6 +13,18 @@ public sealed class GatewaySpec
     public List<GatewayListener>? Listeners { get; set; }
 
     public List<GatewayAddress>? Addresses { get; set; }
+
+    public GatewayInfrastructure? Infrastructure { get; set; }
+}
+
+/// <summary>Labels and annotations to put on what the implementation provisions for the Gateway.</summary>
+public sealed class GatewayInfrastructure
+{
+    public Dictionary<string, string>? Labels { get; set; }
+
+    public Dictionary<string, string>? Annotations { get; set; }
+
+    public ObjectReference? ParametersRef { get; set; }
 }
 
 public sealed class GatewayAddress

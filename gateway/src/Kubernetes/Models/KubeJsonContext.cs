@@ -18,6 +18,9 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(Secret))]
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(EndpointSlice))]
+[JsonSerializable(typeof(Deployment))]
+[JsonSerializable(typeof(ServiceAccount))]
+[JsonSerializable(typeof(Lease))]
 public sealed partial class KubeJsonContext : JsonSerializerContext
 {
 }

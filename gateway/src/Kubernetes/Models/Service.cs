@@ -4,6 +4,26 @@ namespace Meshway.Kubernetes.Models;
 public sealed class Service : KubeObject
 {
     public ServiceSpec Spec { get; set => field = value ?? new(); } = new();
+
+    /// <summary>Set by the cluster (load balancer addresses); absent in hand-written files.</summary>
+    public ServiceStatus? Status { get; set; }
+}
+
+public sealed class ServiceStatus
+{
+    public LoadBalancerStatus? LoadBalancer { get; set; }
+}
+
+public sealed class LoadBalancerStatus
+{
+    public List<LoadBalancerIngress>? Ingress { get; set; }
+}
+
+public sealed class LoadBalancerIngress
+{
+    public string? Ip { get; set; }
+
+    public string? Hostname { get; set; }
 }
 
 public sealed class ServiceSpec

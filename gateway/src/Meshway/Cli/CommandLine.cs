@@ -25,6 +25,10 @@ internal static class CommandLine
               serial, validity and chain length and writes cert-chain.pem, key.pem, root-cert.pem.
           meshway version
               Print the version.
+          meshway controller [--kubeconfig FILE] [--admin-port N] [--proxy-image IMAGE] [--log-level LEVEL]
+              Kubernetes: accept our GatewayClasses, provision a proxy per Gateway, write status (leader-elected).
+          meshway proxy --gateway NS/NAME [--kubeconfig FILE] [--admin-port N] [--bind ADDRESS] [--log-level LEVEL]
+              Kubernetes: serve one Gateway, watching its routes and backends through the API server.
 
         Options:
           --config DIR        directory of manifests (run only)
