@@ -176,7 +176,6 @@ function source(args) {
           method: req.method || 'GET',
           path: req.path || '/',
           headers: { host: req.host || req.authority, ...(req.headers || {}) },
-          agent: false,
         }, res => {
           const chunks = [];
           res.on('data', c => chunks.push(c));

@@ -223,6 +223,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted); // Kestrel's HTTP/2 sends HEADERS on flush
         Interlocked.Increment(ref _accepted);
         Log.Accepted(_logger, authority, tunnel.Peer.ToString(), target.DisplayName);
         if (target.Protocol == ServiceProtocol.Tcp)
