@@ -1,0 +1,659 @@
+#!/usr/bin/env python3
+"""Meshway benchmarks: one run, one machine, four targets against one shared upstream.
+
+Targets: direct (the upstream itself), Meshway, nginx (upstream keepalive on), haproxy (connection reuse on).
+Every load run has a fixed duration; targets alternate within each round so drift hits all of them alike.
+Only 127.0.0.1 is used. Prints a Markdown table and writes it, plus a PNG chart, to bench/results/.
+"""
+
+import argparse
+import datetime
+import http.client
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+UPSTREAM_A = 18080
+UPSTREAM_B = 18086
+MESHWAY = 18081
+MESHWAY_ADMIN = 18090
+NGINX = 18082
+NGINX_H2 = 18083
+HAPROXY = 18084
+HAPROXY_H2 = 18085
+BODY_4K = "x" * 4096
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+class Proc:
+    """A server we started; its CPU time and peak RSS are read from /proc (children included)."""
+
+    def __init__(self, name, args, cwd=None, env=None):
+        self.name = name
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
+        self.p = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+
+    def pids(self):
+        out = [self.p.pid]
+        try:
+            kids = subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True, text=True).stdout.split()
+            out += [int(k) for k in kids]
+        except OSError:
+            pass
+        return out
+
+    def cpu_seconds(self):
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except OSError:
+                pass
+        return total
+
+    def rss_mb(self, key="VmHWM"):
+        total = 0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith(key + ":"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total / 1024.0
+
+    def stop(self):
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.p.pid, signal.SIGTERM)
+                self.p.wait(timeout=10)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                try:
+                    os.killpg(self.p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def wait_port(port, timeout=60.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def http_get(port, path="/", host="bench.local", timeout=2.0):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    finally:
+        conn.close()
+
+
+def wait_ready(admin_port, timeout=120.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if http_get(admin_port, "/ready") == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError("meshway did not become ready")
+
+
+# ---------------------------------------------------------------- configs
+
+def nginx_upstream_conf(workdir):
+    www = os.path.join(workdir, "www")
+    os.makedirs(www, exist_ok=True)
+    open(os.path.join(www, "4k"), "w").write(BODY_4K)
+    conf = f"""
+worker_processes 1;
+pid {workdir}/nginx-up.pid;
+error_log {workdir}/nginx-up.err warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {workdir}/up-body; proxy_temp_path {workdir}/up-proxy;
+  fastcgi_temp_path {workdir}/up-fcgi; uwsgi_temp_path {workdir}/up-uwsgi; scgi_temp_path {workdir}/up-scgi;
+  server {{ listen 127.0.0.1:{UPSTREAM_A} http2; listen 127.0.0.1:{UPSTREAM_A + 100};
+    location = /4k {{ default_type text/plain; root {www}; }}
+    location / {{ default_type text/plain; add_header x-upstream a; return 200 ""; }} }}
+  server {{ listen 127.0.0.1:{UPSTREAM_B};
+    location = /4k {{ default_type text/plain; root {www}; }}
+    location / {{ default_type text/plain; add_header x-upstream b; return 200 ""; }} }}
+}}
+"""
+    path = os.path.join(workdir, "nginx-upstream.conf")
+    open(path, "w").write(conf)
+    return path
+
+
+# The upstream listens twice on port A's server block: UPSTREAM_A speaks h2c only (nginx cannot do h1 and
+# h2c on one plaintext port), UPSTREAM_A+100 speaks HTTP/1.1. Proxies use HTTP/1.1 upstream.
+UPSTREAM_H1 = UPSTREAM_A + 100
+
+
+def nginx_proxy_conf(workdir):
+    conf = f"""
+worker_processes 2;
+pid {workdir}/nginx-proxy.pid;
+error_log {workdir}/nginx-proxy.err warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {workdir}/px-body; proxy_temp_path {workdir}/px-proxy;
+  fastcgi_temp_path {workdir}/px-fcgi; uwsgi_temp_path {workdir}/px-uwsgi; scgi_temp_path {workdir}/px-scgi;
+  upstream up {{ server 127.0.0.1:{UPSTREAM_H1}; keepalive 128; keepalive_requests 1000000; }}
+  server {{ listen 127.0.0.1:{NGINX}; listen 127.0.0.1:{NGINX_H2} http2;
+    location / {{ proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection "";
+                 proxy_buffering on; }} }}
+}}
+"""
+    path = os.path.join(workdir, "nginx-proxy.conf")
+    open(path, "w").write(conf)
+    return path
+
+
+def haproxy_conf(workdir):
+    conf = f"""
+global
+  nbthread 2
+  maxconn 4000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:{HAPROXY}
+  bind 127.0.0.1:{HAPROXY_H2} proto h2
+  default_backend be
+backend be
+  server up 127.0.0.1:{UPSTREAM_H1}
+"""
+    path = os.path.join(workdir, "haproxy.cfg")
+    open(path, "w").write(conf)
+    return path
+
+
+GATEWAY_HEAD = f"""apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {{name: meshway}}
+spec: {{controllerName: meshway.dev/gateway-controller}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: bench, namespace: default}}
+spec:
+  gatewayClassName: meshway
+  addresses: [{{type: IPAddress, value: 127.0.0.1}}]
+  listeners:
+  - {{name: http, port: {MESHWAY}, protocol: HTTP, allowedRoutes: {{namespaces: {{from: All}}}}}}
+"""
+
+
+def service_yaml(name, port):
+    return f"""---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: default}}
+spec: {{ports: [{{name: http, port: 80, targetPort: {port}}}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: {name}-1, namespace: default, labels: {{kubernetes.io/service-name: {name}}}}}
+addressType: IPv4
+ports: [{{name: http, port: {port}}}]
+endpoints: [{{addresses: [127.0.0.1], conditions: {{ready: true}}}}]
+"""
+
+
+def route_yaml(name, hostname, prefix, backend, header_value="bench"):
+    hosts = f"hostnames: [{hostname}]\n  " if hostname else ""
+    return f"""---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: {name}, namespace: default}}
+spec:
+  parentRefs: [{{name: bench}}]
+  {hosts}rules:
+  - matches: [{{path: {{type: PathPrefix, value: "{prefix}"}}}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {{set: [{{name: x-bench-route, value: "{name}"}}]}}
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {{set: [{{name: x-bench, value: "{header_value}"}}]}}
+    backendRefs: [{{name: {backend}, port: 80}}]
+"""
+
+
+def write_meshway_config(confdir, routes):
+    """routes=0: a single catch-all route (host-less) for traffic runs; N>0: N hostnamed routes + catch-all."""
+    os.makedirs(confdir, exist_ok=True)
+    for f in os.listdir(confdir):
+        os.remove(os.path.join(confdir, f))
+    base = GATEWAY_HEAD + service_yaml("up-a", UPSTREAM_H1) + service_yaml("up-b", UPSTREAM_B)
+    base += route_yaml("catch-all", None, "/", "up-a")
+    open(os.path.join(confdir, "00-base.yaml"), "w").write(base)
+    if routes:
+        body = "".join(route_yaml(f"r{i}", f"{i}-route.example.com", f"/{i}", "up-a") for i in range(routes))
+        open(os.path.join(confdir, "10-routes.yaml"), "w").write(body)
+
+
+def start_meshway(root, confdir):
+    binary = os.path.join(root, ".build", "meshway", "meshway")
+    env = dict(os.environ, DOTNET_gcServer="0")
+    p = Proc("meshway", [binary, "run", "--config", confdir, "--admin-port", str(MESHWAY_ADMIN),
+                         "--log-level", "info"], env=env)
+    t0 = time.time()
+    wait_ready(MESHWAY_ADMIN)
+    wait_port(MESHWAY)
+    return p, time.time() - t0
+
+
+# ---------------------------------------------------------------- load tools
+
+def parse_wrk_latency(text, pct):
+    m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not m:
+        return None
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000.0 if unit == "us" else v if unit == "ms" else v * 1000.0
+
+
+def run_wrk(port, conns, seconds, path="/", host="bench.local"):
+    out = subprocess.run(["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency", "-H", f"Host: {host}",
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    err = (int(errors.group(1)) if errors else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "requests": int(total.group(1)) if total else 0,
+            "p50": parse_wrk_latency(out, 50), "p99": parse_wrk_latency(out, 99), "errors": err}
+
+
+def run_h2load(port, conns, seconds, path="/", rps=None, h1=False, host="bench.local"):
+    logf = tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".tsv", delete=False).name
+    args = ["h2load", f"-c{conns}", "-m1", f"-D{seconds}", "--warm-up-time=1",
+            f"--log-file={logf}", "-H", f":authority: {host}"]
+    if h1:
+        args.append("--h1")
+    if rps:
+        args.append(f"--rps={rps}")
+    args.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(args, capture_output=True, text=True).stdout
+    lat, bad = [], 0
+    try:
+        with open(logf) as f:
+            for line in f:
+                parts = line.split("\t")
+                if len(parts) >= 3:
+                    if parts[1] != "200":
+                        bad += 1
+                    lat.append(int(parts[2]) / 1000.0)
+    finally:
+        os.remove(logf)
+    lat.sort()
+    m = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
+    failed = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored", out)
+    if failed:
+        bad = max(bad, int(failed.group(1)) + int(failed.group(2)))
+
+    def pct(p):
+        return lat[min(len(lat) - 1, int(len(lat) * p))] if lat else None
+
+    return {"rps": float(m.group(1)) if m else 0.0, "requests": len(lat), "p50": pct(0.50), "p99": pct(0.99),
+            "errors": bad}
+
+
+# ---------------------------------------------------------------- suites
+
+def traffic(targets, quick):
+    conns_list = [16] if quick else [1, 16, 64]
+    bodies = [("0B", "/")] if quick else [("0B", "/"), ("4KiB", "/4k")]
+    protos = ["h1", "h2"]
+    seconds = 2 if quick else 4
+    rows = []
+    # Warm-up: JIT tiers, connection pools and caches settle before anything is recorded.
+    for name, (port_h1, port_h2, _) in targets.items():
+        run_wrk(port_h1, 16, 3 if quick else 5)
+        run_h2load(port_h2, 16, 2)
+    for proto in protos:
+        for body, path in bodies:
+            for conns in conns_list:
+                order = list(targets.items())
+                if len(rows) % 2:
+                    order.reverse()  # alternate to cancel drift
+                for name, (port_h1, port_h2, proc) in order:
+                    cpu0 = proc.cpu_seconds()
+                    if proto == "h1":
+                        r = run_wrk(port_h1, conns, seconds, path)
+                    else:
+                        r = run_h2load(port_h2, conns, seconds, path)
+                    cpu = proc.cpu_seconds() - cpu0
+                    r.update(target=name, proto=proto, body=body, conns=conns,
+                             cpu_per_1k=(cpu / r["requests"] * 1000.0) if r["requests"] else None,
+                             rss=proc.rss_mb())
+                    rows.append(r)
+                    log(f"  {proto} {body} c{conns} {name}: {r['rps']:.0f} rps p99={r['p99']} err={r['errors']}")
+    return rows
+
+
+def fixed_rate(targets, quick):
+    seconds = 5 if quick else 10
+    rows = []
+    for name, (port_h1, _, _) in targets.items():
+        r = run_h2load(port_h1, 4, seconds, "/", rps=250, h1=True)
+        r["target"] = name
+        rows.append(r)
+        log(f"  1000 rps {name}: p50={r['p50']} p99={r['p99']} err={r['errors']}")
+    return rows
+
+
+def route_scale(root, workdir, quick):
+    sizes = [1, 1000] if quick else [1, 100, 1000, 5000]
+    seconds = 2 if quick else 4
+    rows = []
+    for n in sizes:
+        confdir = os.path.join(workdir, f"scale-{n}")
+        write_meshway_config(confdir, n)
+        p, ready_s = start_meshway(root, confdir)
+        try:
+            target = f"{n // 2}-route.example.com"
+            status = http_get(MESHWAY, f"/{n // 2}/x", host=target)
+            rss_idle = p.rss_mb("VmRSS")
+            run_wrk(MESHWAY, 16, 2, f"/{n // 2}/x", host=target)  # warm-up
+            r = run_wrk(MESHWAY, 16, seconds, f"/{n // 2}/x", host=target)
+            rows.append({"routes": n, "ready_s": ready_s, "first_status": status, "rss_idle": rss_idle,
+                         "rss_peak": p.rss_mb(), "rps": r["rps"], "errors": r["errors"],
+                         "translate_ms": translate_ms(p)})
+            log(f"  {n} routes: ready {ready_s:.2f}s, {r['rps']:.0f} rps, rss {rss_idle:.0f} MB")
+        finally:
+            p.stop()
+    return rows
+
+
+def translate_ms(proc):
+    """The last 'translated … in N ms' figure the gateway logged, if it logs one."""
+    try:
+        text = open(proc.log.name).read()
+    except OSError:
+        return None
+    found = re.findall(r"(?:translat\w*|applied)[^\n]*?([\d.]+)\s*ms", text, re.I)
+    return float(found[-1]) if found else None
+
+
+def propagation(root, workdir, quick):
+    base = 1000 if quick else 5000
+    adds = 10 if quick else 40
+    confdir = os.path.join(workdir, "propagation")
+    write_meshway_config(confdir, base)
+    p, _ = start_meshway(root, confdir)
+    times, bad = [], 0
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", MESHWAY, timeout=5)
+        for i in range(adds):
+            name = f"extra{i}"
+            host = f"{name}.example.com"
+            path = os.path.join(confdir, f"20-{name}.yaml")
+            tmp = path + ".tmp"
+            open(tmp, "w").write(route_yaml(name, host, f"/{name}", "up-a"))
+            t0 = time.perf_counter()
+            os.rename(tmp, path)  # atomic: the gateway never reads a half-written file
+            deadline = t0 + 10
+            while True:
+                try:
+                    conn.request("GET", f"/{name}", headers={"Host": host})
+                    r = conn.getresponse()
+                    r.read()
+                    st = r.status
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", MESHWAY, timeout=5)
+                    st = -1
+                if st == 200:
+                    times.append((time.perf_counter() - t0) * 1000.0)
+                    break
+                if st != 404:
+                    bad += 1
+                if time.perf_counter() > deadline:
+                    times.append(float("inf"))
+                    break
+                time.sleep(0.001)
+        conn.close()
+    finally:
+        p.stop()
+    times.sort()
+    return {"base": base, "adds": adds, "p50": times[len(times) // 2],
+            "p99": times[min(len(times) - 1, int(len(times) * 0.99))], "max": times[-1], "non200": bad}
+
+
+def churn(root, workdir, quick):
+    confdir = os.path.join(workdir, "churn")
+    write_meshway_config(confdir, 0)
+    p, _ = start_meshway(root, confdir)
+    route_file = os.path.join(confdir, "30-churn.yaml")
+    cycles = 20
+    ok = bad = 0
+    try:
+        def write(i):
+            tmp = route_file + ".tmp"
+            open(tmp, "w").write(route_yaml("churn", "churn.example.com", "/", "up-a" if i % 2 == 0 else "up-b",
+                                            header_value=f"v{i}"))
+            os.rename(tmp, route_file)
+
+        write(0)
+        deadline = time.time() + 10
+        while http_get(MESHWAY, "/", host="churn.example.com") != 200 and time.time() < deadline:
+            time.sleep(0.01)
+        conn = http.client.HTTPConnection("127.0.0.1", MESHWAY, timeout=5)
+        next_change, i = time.time() + 0.2, 1
+        end = time.time() + cycles * 0.2 + 0.2
+        while time.time() < end:
+            if time.time() >= next_change and i <= cycles:
+                write(i)
+                i += 1
+                next_change += 0.2
+            try:
+                conn.request("GET", "/", headers={"Host": "churn.example.com"})
+                r = conn.getresponse()
+                r.read()
+                if r.status == 200:
+                    ok += 1
+                else:
+                    bad += 1
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", MESHWAY, timeout=5)
+        conn.close()
+    finally:
+        p.stop()
+    return {"cycles": cycles, "ok": ok, "non200": bad}
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(v, digits=0):
+    if v is None:
+        return "–"
+    if v == float("inf"):
+        return "timeout"
+    return f"{v:.{digits}f}"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "–"
+
+
+def report(args, traffic_rows, fixed_rows, scale_rows, prop, churn_row, started):
+    lines = []
+    now = datetime.datetime.now(datetime.timezone.utc)
+    lines.append(f"# Meshway benchmark {now:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}\n")
+    lines.append(f"Machine: {os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}; "
+                 f"client, proxy and upstream share the machine. Upstream: nginx returning a fixed body. "
+                 f"nginx proxy with upstream keepalive (2 workers), haproxy with http-reuse always (2 threads). "
+                 f"Generated by `bench/run{' --quick' if args.quick else ''}` in {time.time() - started:.0f} s.\n")
+    lines.append("## Throughput and latency (wrk for HTTP/1.1, h2load for HTTP/2)\n")
+    lines.append("| proto | body | conns | target | req/s | p50 ms | p99 ms | CPU s/1k req | peak RSS MB | errors | ÷ direct | ÷ nginx | ÷ haproxy |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    index = {}
+    for r in traffic_rows:
+        index[(r["proto"], r["body"], r["conns"], r["target"])] = r
+    for r in traffic_rows:
+        key = (r["proto"], r["body"], r["conns"])
+        direct = index.get(key + ("direct",), {}).get("rps")
+        ngx = index.get(key + ("nginx",), {}).get("rps")
+        hap = index.get(key + ("haproxy",), {}).get("rps")
+        lines.append(f"| {r['proto']} | {r['body']} | {r['conns']} | {r['target']} | {fmt(r['rps'])} | "
+                     f"{fmt(r['p50'], 3)} | {fmt(r['p99'], 3)} | {fmt(r['cpu_per_1k'], 3)} | {fmt(r['rss'], 1)} | "
+                     f"{r['errors']} | {ratio(r['rps'], direct)} | {ratio(r['rps'], ngx)} | {ratio(r['rps'], hap)} |")
+    lines.append("\n## Latency at a fixed 1000 requests/s (HTTP/1.1, 4 connections, h2load --rps)\n")
+    lines.append("| target | p50 ms | p99 ms | added p99 vs direct ms | errors |")
+    lines.append("|---|---|---|---|---|")
+    direct_p99 = next((r["p99"] for r in fixed_rows if r["target"] == "direct"), None)
+    for r in fixed_rows:
+        added = (r["p99"] - direct_p99) if (r["p99"] is not None and direct_p99 is not None) else None
+        lines.append(f"| {r['target']} | {fmt(r['p50'], 3)} | {fmt(r['p99'], 3)} | {fmt(added, 3)} | {r['errors']} |")
+    lines.append("\n## Route scale (Meshway, wrk 16 connections to the middle route)\n")
+    lines.append("| routes | start→ready s | translate ms (logged) | RSS idle MB | peak RSS MB | req/s | ÷ 1 route | errors |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    one = next((r["rps"] for r in scale_rows if r["routes"] == 1), None)
+    for r in scale_rows:
+        lines.append(f"| {r['routes']} | {fmt(r['ready_s'], 2)} | {fmt(r['translate_ms'], 1)} | {fmt(r['rss_idle'], 1)} | "
+                     f"{fmt(r['rss_peak'], 1)} | {fmt(r['rps'])} | {ratio(r['rps'], one)} | {r['errors']} |")
+    lines.append(f"\n## Propagation (add routes one at a time to a gateway holding {prop['base']})\n")
+    lines.append("| routes added | p50 ms | p99 ms | max ms | non-200 (other than 404 before ready) |")
+    lines.append("|---|---|---|---|---|")
+    lines.append(f"| {prop['adds']} | {fmt(prop['p50'], 1)} | {fmt(prop['p99'], 1)} | {fmt(prop['max'], 1)} | {prop['non200']} |")
+    lines.append("\n## Churn (backend and response header change every 200 ms, client back to back)\n")
+    lines.append("| cycles | 200 | non-200 |")
+    lines.append("|---|---|---|")
+    lines.append(f"| {churn_row['cycles']} | {churn_row['ok']} | {churn_row['non200']} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(traffic_rows, png, datafile):
+    conns = sorted({r["conns"] for r in traffic_rows})
+    names = ["direct", "meshway", "nginx", "haproxy"]
+    with open(datafile, "w") as f:
+        f.write("conns " + " ".join(names) + "\n")
+        for c in conns:
+            vals = []
+            for n in names:
+                v = [r["rps"] for r in traffic_rows if r["conns"] == c and r["target"] == n and r["proto"] == "h1" and r["body"] == "0B"]
+                vals.append(f"{v[0]:.0f}" if v else "0")
+            f.write(f"{c} " + " ".join(vals) + "\n")
+    script = f"""
+set terminal png size 900,500
+set output '{png}'
+set title 'HTTP/1.1 requests/s by connections (0 B body)'
+set style data histograms
+set style histogram cluster gap 1
+set style fill solid border -1
+set key left top
+set ylabel 'requests/s'
+set xlabel 'connections'
+plot '{datafile}' using 2:xtic(1) title 'direct', '' using 3 title 'meshway', '' using 4 title 'nginx', '' using 5 title 'haproxy'
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def main():
+    # A SIGTERM (e.g. from `timeout`) must still run the clean-up below, or the servers outlive us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    started = time.time()
+    outdir = args.out or os.path.join(args.root, "bench", "results")
+    os.makedirs(outdir, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="meshway-bench-")
+    procs = []
+    try:
+        upstream = Proc("upstream", ["nginx", "-e", os.path.join(workdir, "nginx-up.err"), "-g", "daemon off;",
+                                     "-c", nginx_upstream_conf(workdir)])
+        procs.append(upstream)
+        wait_port(UPSTREAM_A)
+        wait_port(UPSTREAM_H1)
+        wait_port(UPSTREAM_B)
+
+        log("traffic: starting proxies")
+        confdir = os.path.join(workdir, "traffic")
+        write_meshway_config(confdir, 0)
+        meshway, _ = start_meshway(args.root, confdir)
+        procs.append(meshway)
+        ngx = Proc("nginx", ["nginx", "-e", os.path.join(workdir, "nginx-proxy.err"), "-g", "daemon off;",
+                             "-c", nginx_proxy_conf(workdir)])
+        procs.append(ngx)
+        hap = Proc("haproxy", ["haproxy", "-db", "-f", haproxy_conf(workdir)])
+        procs.append(hap)
+        for port in (NGINX, NGINX_H2, HAPROXY, HAPROXY_H2):
+            wait_port(port)
+        for port in (UPSTREAM_H1, MESHWAY, NGINX, HAPROXY):
+            st = http_get(port)
+            if st != 200:
+                raise RuntimeError(f"warm-up on port {port} answered {st}")
+        targets = {"direct": (UPSTREAM_H1, UPSTREAM_A, upstream), "meshway": (MESHWAY, MESHWAY, meshway),
+                   "nginx": (NGINX, NGINX_H2, ngx), "haproxy": (HAPROXY, HAPROXY_H2, hap)}
+        traffic_rows = traffic(targets, args.quick)
+        log("fixed rate")
+        fixed_rows = fixed_rate(targets, args.quick)
+        for p in (meshway, ngx, hap):
+            p.stop()
+        log("route scale")
+        scale_rows = route_scale(args.root, workdir, args.quick)
+        log("propagation")
+        prop = propagation(args.root, workdir, args.quick)
+        log("churn")
+        churn_row = churn(args.root, workdir, args.quick)
+
+        text = report(args, traffic_rows, fixed_rows, scale_rows, prop, churn_row, started)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        suffix = "-quick" if args.quick else ""
+        md = os.path.join(outdir, f"{stamp}{suffix}.md")
+        png = os.path.join(outdir, f"{stamp}{suffix}.png")
+        open(md, "w").write(text + f"\n![requests/s by connections]({os.path.basename(png)})\n")
+        chart(traffic_rows, png, os.path.join(workdir, "chart.dat"))
+        print(text)
+        log(f"wrote {md} and {png}")
+    finally:
+        for p in procs:
+            p.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

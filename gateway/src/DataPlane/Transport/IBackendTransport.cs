@@ -1,0 +1,13 @@
+using Meshway.Routing.Backends;
+
+namespace Meshway.DataPlane.Transport;
+
+/// <summary>
+/// The seam between routing and the wire: chooses the <see cref="HttpMessageInvoker"/> that reaches one
+/// endpoint with one protocol. Plaintext HTTP/1.1 and h2c today; Istio mTLS and HBONE transports implement
+/// this later (their own ConnectCallback / SslOptions) without the pipeline knowing.
+/// </summary>
+public interface IBackendTransport
+{
+    HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendProtocol protocol);
+}
