@@ -114,6 +114,12 @@ internal sealed partial class FileConfigSource : IAsyncDisposable
         {
             Volatile.Write(ref _lastFingerprint, Fingerprint());
             var (objects, changed) = await _files.ReadAsync(cancellationToken);
+            if (_files.RecheckNeeded)
+            {
+                // A file is mid-rewrite (it read empty): look again once it has had time to settle.
+                _ = RecheckLaterAsync();
+            }
+
             if (!changed && !force)
             {
                 return;
@@ -129,6 +135,21 @@ internal sealed partial class FileConfigSource : IAsyncDisposable
         {
             // Never let one bad rebuild stop the watcher: log it, keep serving the last good config.
             LogRebuildFailed(_logger, ex);
+        }
+    }
+
+    private async Task RecheckLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(ManifestFiles.EmptySettleTime + _debounce, _stop.Token);
+            MarkDirty();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 

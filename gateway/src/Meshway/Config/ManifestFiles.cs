@@ -8,13 +8,28 @@ namespace Meshway.Config;
 /// The manifests of one directory, file by file, with the last good parse of each. Re-reading only reparses
 /// files whose text changed. A file that now fails to parse (a half-saved edit, a YAML syntax error) keeps
 /// the objects of its last good parse when the new parse lost objects; a deleted file drops its objects.
+/// A file that suddenly reads empty is most often being rewritten in place (truncate, then write): it keeps
+/// its objects until it has stayed empty for <see cref="EmptySettleTime"/>, so an in-place save never
+/// removes routes for a moment.
 /// </summary>
-internal sealed partial class ManifestFiles(string directory, ILogger logger, Func<string, string, ManifestParseResult>? parse = null)
+internal sealed partial class ManifestFiles(
+    string directory,
+    ILogger logger,
+    Func<string, string, ManifestParseResult>? parse = null,
+    TimeProvider? time = null)
 {
+    /// <summary>How long a file that had objects must stay empty before its objects are dropped.</summary>
+    public static readonly TimeSpan EmptySettleTime = TimeSpan.FromMilliseconds(300);
+
     private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _emptySince = new(StringComparer.Ordinal);
     private readonly Func<string, string, ManifestParseResult> _parse = parse ?? ManifestLoader.Parse;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public string Directory { get; } = directory;
+
+    /// <summary>Set by <see cref="ReadAsync"/> when a file is waiting to settle: read again after <see cref="EmptySettleTime"/>.</summary>
+    public bool RecheckNeeded { get; private set; }
 
     /// <summary>
     /// Reads the directory (*.yaml and *.yml, not recursive). Returns every object in file-name order and
@@ -23,6 +38,7 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger, Fu
     public async Task<(IReadOnlyList<KubeObject> Objects, bool Changed)> ReadAsync(CancellationToken cancellationToken)
     {
         var changed = false;
+        RecheckNeeded = false;
         string[] paths;
         try
         {
@@ -60,6 +76,12 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger, Fu
                 continue;
             }
 
+            if (IsSettlingEmpty(path, text, previous))
+            {
+                RecheckNeeded = true;
+                continue;
+            }
+
             var next = Parse(path, text, previous);
             _files[path] = next;
             changed |= previous is null || !ReferenceEquals(previous.Objects, next.Objects);
@@ -75,6 +97,30 @@ internal sealed partial class ManifestFiles(string directory, ILogger logger, Fu
         }
 
         return (objects, changed);
+    }
+
+    private bool IsSettlingEmpty(string path, string text, FileState? previous)
+    {
+        if (!string.IsNullOrWhiteSpace(text) || previous is null || previous.Objects.Count == 0)
+        {
+            _emptySince.Remove(path);
+            return false;
+        }
+
+        var now = _time.GetTimestamp();
+        if (!_emptySince.TryGetValue(path, out var since))
+        {
+            _emptySince[path] = now;
+            return true;
+        }
+
+        if (_time.GetElapsedTime(since, now) < EmptySettleTime)
+        {
+            return true;
+        }
+
+        _emptySince.Remove(path);
+        return false;
     }
 
     private FileState Parse(string path, string text, FileState? previous)

@@ -113,6 +113,30 @@ public sealed class FileConfigSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task InPlaceRewrite_NeverAppliesTheMomentarilyEmptyFile_ButARealEmptyingIsApplied()
+    {
+        var file = Path.Combine(_dir, "routes.yaml");
+        File.WriteAllText(file, "HTTPRoute/r1");
+        await using var source = Source();
+        await source.StartAsync(CancellationToken.None);
+        Assert.Equal("HTTPRoute/r1", await NextApplyAsync());
+
+        // Truncate, pause (as a slow writer on a busy machine would), then write the new content.
+        File.WriteAllText(file, "");
+        await Task.Delay(120);
+        File.WriteAllText(file, "HTTPRoute/r2");
+        Assert.Equal("HTTPRoute/r2", await WaitForAsync(s => s.Contains("r2")));
+        lock (_applied)
+        {
+            Assert.True(!_applied.Contains(""), "applied: " + string.Join(" | ", _applied.Select(a => "[" + a + "]")));
+        }
+
+        // A file that stays empty really is emptied, once it has settled.
+        File.WriteAllText(file, "");
+        Assert.Equal("", await WaitForAsync(s => s.Length == 0));
+    }
+
+    [Fact]
     public async Task ApplyThatThrows_DoesNotStopTheWatcher()
     {
         var calls = 0;

@@ -37,22 +37,7 @@ public static class MeshPeerVerifier
             return false;
         }
 
-        var ids = SpiffeId.FromCertificate(leaf);
-        if (ids.Count != 1)
-        {
-            error = $"the peer certificate carries {ids.Count} SPIFFE IDs; expected exactly one";
-            return false;
-        }
-
-        if (!acceptIdentity(ids[0]))
-        {
-            error = $"the peer identity {ids[0]} is not allowed here";
-            return false;
-        }
-
-        peer = ids[0];
-        error = string.Empty;
-        return true;
+        return CheckIdentity(leaf, acceptIdentity, out peer, out error);
     }
 
     /// <summary>
@@ -83,6 +68,13 @@ public static class MeshPeerVerifier
             return false;
         }
 
+        return CheckIdentity(leaf, acceptIdentity, out peer, out error);
+    }
+
+    /// <summary>The identity rule both verifiers end with: exactly one SPIFFE ID, and one the caller accepts.</summary>
+    private static bool CheckIdentity(X509Certificate2 leaf, Func<SpiffeId, bool> acceptIdentity, out SpiffeId peer, out string error)
+    {
+        peer = default;
         var ids = SpiffeId.FromCertificate(leaf);
         if (ids.Count != 1)
         {
