@@ -4,8 +4,17 @@ using Meshway.Admin;
 using Meshway.Cli;
 using Meshway.Config;
 using Meshway.DataPlane;
+using Meshway.DataPlane.Transport;
 using Meshway.Demo;
+using Meshway.MeshIntegration.Hbone;
+using Meshway.MeshIntegration.Transport;
+using Meshway.Mtls;
+using Meshway.Mtls.Identity;
+using Meshway.Mtls.Setup;
 using Meshway.Translation;
+using Meshway.Translation.Status;
+using Meshway.Waypoint.Gamma;
+using Meshway.Waypoint.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Meshway;
@@ -108,9 +117,47 @@ internal static partial class Program
             }
         }
 
-        await using var host = DataPlaneHost.Create(loggerFactory);
+        // The mesh identity (optional): waypoints serve HBONE with it, and ambient endpoints are reached over HBONE.
+        MeshIdentity? identity = null;
+        if (command.MeshCa is not null || command.MeshCertDirectory is not null)
+        {
+            try
+            {
+                identity = MeshIdentity.Create(
+                    new MeshIdentityOptions
+                    {
+                        Mode = command.MeshCertDirectory is not null ? MeshCertificateMode.CertDirectory : MeshCertificateMode.DevCa,
+                        CertDirectory = command.MeshCertDirectory,
+                        Identity = command.MeshIdentity is { } id ? SpiffeId.Parse(id) : default,
+                    },
+                    loggerFactory);
+                identity.Start();
+            }
+            catch (CertificateProvisioningException ex)
+            {
+                LogMeshIdentityFailed(logger, ex.Message);
+                return 1;
+            }
+        }
+
+        await using var meshIdentity = identity;
+        await using var connector = identity is null ? null : new HboneConnector(identity.Client, loggerFactory.CreateLogger<HboneConnector>());
+        await using var waypoints = new WaypointRuntime(
+            identity, connector, new WaypointTranslationOptions { DefaultBindAddress = command.BindAddress }, loggerFactory);
+        using var transport = connector is null ? null : new HboneBackendTransport(new PlaintextTransport(), connector, waypoints.AmbientTarget);
+        await using var host = DataPlaneHost.Create(loggerFactory, transport);
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
-        var applier = new ConfigApplier(host, set => Translator.Translate(set, options), loggerFactory.CreateLogger("meshway.config"));
+        var applier = new ConfigApplier(
+            host,
+            set =>
+            {
+                // Gateways of the ingress class and waypoints of the waypoint class come from the same objects;
+                // /status shows both.
+                var result = Translator.Translate(set, options);
+                var waypointStatus = waypoints.Apply(set);
+                return result with { Status = new StatusReport([.. result.Status.Items, .. waypointStatus.Items]) };
+            },
+            loggerFactory.CreateLogger("meshway.config"));
 
         AdminServer admin;
         try
@@ -183,6 +230,9 @@ internal static partial class Program
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Demo ready. Try: curl -H 'Host: demo.example.com' http://127.0.0.1:8080/echo")]
     private static partial void LogDemoHint(ILogger logger);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Critical, Message = "Cannot set up the mesh identity: {Reason}")]
+    private static partial void LogMeshIdentityFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Shutting down")]
     private static partial void LogStopping(ILogger logger);

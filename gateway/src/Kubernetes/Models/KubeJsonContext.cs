@@ -15,6 +15,7 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(HttpRoute))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(KubeNamespace))]
+[JsonSerializable(typeof(Pod))]
 [JsonSerializable(typeof(Secret))]
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(EndpointSlice))]

@@ -15,6 +15,7 @@ public sealed class ResourceSet
     private readonly FrozenDictionary<string, KubeNamespace> _namespaces;
     private readonly FrozenDictionary<string, ImmutableArray<EndpointSlice>> _slicesByService;
     private readonly FrozenDictionary<string, ImmutableArray<ReferenceGrant>> _grantsByNamespace;
+    private readonly FrozenDictionary<string, Pod> _podsByIp;
 
     private ResourceSet(IReadOnlyList<KubeObject> objects)
     {
@@ -27,6 +28,7 @@ public sealed class ResourceSet
         Secrets = Latest(objects.OfType<Secret>());
         Namespaces = Latest(objects.OfType<KubeNamespace>());
         EndpointSlices = Latest(objects.OfType<EndpointSlice>());
+        Pods = Latest(objects.OfType<Pod>());
 
         _services = Services.ToFrozenDictionary(s => Key(s.Namespace, s.Name), StringComparer.Ordinal);
         _secrets = Secrets.ToFrozenDictionary(s => Key(s.Namespace, s.Name), StringComparer.Ordinal);
@@ -38,6 +40,7 @@ public sealed class ResourceSet
         _grantsByNamespace = ReferenceGrants
             .GroupBy(g => g.Namespace, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
+        _podsByIp = IndexPodsByIp(Pods);
     }
 
     public static ResourceSet Empty { get; } = new([]);
@@ -62,6 +65,8 @@ public sealed class ResourceSet
 
     public ImmutableArray<EndpointSlice> EndpointSlices { get; }
 
+    public ImmutableArray<Pod> Pods { get; }
+
     public static ResourceSet From(IEnumerable<KubeObject> objects)
     {
         ArgumentNullException.ThrowIfNull(objects);
@@ -78,8 +83,34 @@ public sealed class ResourceSet
     public ImmutableArray<EndpointSlice> SlicesOf(string @namespace, string serviceName) =>
         _slicesByService.TryGetValue(Key(@namespace, serviceName), out var slices) ? slices : [];
 
+    /// <summary>The pod that owns <paramref name="ip"/> (status.podIP or any status.podIPs entry), if known.</summary>
+    public Pod? FindPodByIp(string ip) => _podsByIp.GetValueOrDefault(ip);
+
     public ImmutableArray<ReferenceGrant> GrantsIn(string @namespace) =>
         _grantsByNamespace.TryGetValue(@namespace, out var grants) ? grants : [];
+
+    private static FrozenDictionary<string, Pod> IndexPodsByIp(ImmutableArray<Pod> pods)
+    {
+        // Two pods claiming one IP (a stale file): the first in namespace/name order keeps it, so the result is stable.
+        var byIp = new Dictionary<string, Pod>(StringComparer.Ordinal);
+        foreach (var pod in pods)
+        {
+            if (!string.IsNullOrEmpty(pod.Status.PodIP))
+            {
+                byIp.TryAdd(pod.Status.PodIP, pod);
+            }
+
+            foreach (var ip in pod.Status.PodIPs ?? [])
+            {
+                if (!string.IsNullOrEmpty(ip?.Ip))
+                {
+                    byIp.TryAdd(ip.Ip, pod);
+                }
+            }
+        }
+
+        return byIp.ToFrozenDictionary(StringComparer.Ordinal);
+    }
 
     private static string Key(string @namespace, string name) => @namespace + "/" + name;
 

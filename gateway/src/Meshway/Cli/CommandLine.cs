@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Meshway.Cli;
 
 /// <summary>A parsed command line: which subcommand, and its options.</summary>
-internal sealed record ParsedCommand(string Command, string? ConfigDirectory, int AdminPort, string BindAddress, LogLevel LogLevel);
+internal sealed record ParsedCommand(
+    string Command, string? ConfigDirectory, int AdminPort, string BindAddress, LogLevel LogLevel,
+    string? MeshCa = null, string? MeshCertDirectory = null, string? MeshIdentity = null);
 
 /// <summary>
 /// A small hand-written parser: three subcommands and four options do not justify a dependency, and it keeps
@@ -16,7 +18,10 @@ internal static class CommandLine
     public const string Usage = """
         Usage:
           meshway run --config DIR [--admin-port N] [--bind ADDRESS] [--log-level LEVEL]
+                  [--mesh-ca dev | --mesh-cert-dir DIR] [--mesh-identity SPIFFE_ID]
               Serve the Gateway API manifests (*.yaml, *.yml) in DIR; watch DIR and apply edits live.
+              With a mesh identity, waypoint Gateways (class meshway-waypoint) serve HBONE on 15008
+              and endpoints of ambient pods are reached over HBONE.
           meshway demo [--admin-port N] [--log-level LEVEL]
               Serve the bundled example (examples/demo) with its two echo backends on 127.0.0.1:9081/9082.
           meshway identity fetch --ca-address HOST:PORT --ca-root FILE --token-file FILE
@@ -35,6 +40,9 @@ internal static class CommandLine
           --admin-port N      admin server on 127.0.0.1:N (default 15000): /ready /status /config_dump /metrics
           --bind ADDRESS      listener address for Gateways without spec.addresses (default 0.0.0.0)
           --log-level LEVEL   trace, debug, info, warning, error (default info)
+          --mesh-ca dev       mesh identity from an in-process dev CA (standalone and tests only)
+          --mesh-cert-dir DIR mesh identity from cert-chain.pem, key.pem, root-cert.pem in DIR
+          --mesh-identity ID  the SPIFFE ID to request from the dev CA (default spiffe://cluster.local/ns/default/sa/meshway)
         """;
 
     /// <summary>Parses <paramref name="args"/>; on failure returns null and sets <paramref name="error"/>.</summary>
@@ -68,6 +76,9 @@ internal static class CommandLine
         var adminPort = 15000;
         var bind = "0.0.0.0";
         var level = LogLevel.Information;
+        string? meshCa = null;
+        string? meshCertDir = null;
+        string? meshIdentity = null;
         for (var i = 1; i < args.Count; i++)
         {
             var arg = args[i];
@@ -86,7 +97,7 @@ internal static class CommandLine
 
             var allowed = command switch
             {
-                "run" => name is "--config" or "--admin-port" or "--bind" or "--log-level",
+                "run" => name is "--config" or "--admin-port" or "--bind" or "--log-level" or "--mesh-ca" or "--mesh-cert-dir" or "--mesh-identity",
                 "demo" => name is "--admin-port" or "--log-level",
                 _ => false,
             };
@@ -129,6 +140,27 @@ internal static class CommandLine
 
                     bind = value;
                     break;
+                case "--mesh-ca":
+                    if (value != "dev")
+                    {
+                        error = "--mesh-ca supports only 'dev' here (use --mesh-cert-dir for certificates from istiod), got '" + value + "'";
+                        return null;
+                    }
+
+                    meshCa = value;
+                    break;
+                case "--mesh-cert-dir":
+                    meshCertDir = value;
+                    break;
+                case "--mesh-identity":
+                    if (!Meshway.Mtls.Identity.SpiffeId.TryParse(value, out _, out var idError))
+                    {
+                        error = "--mesh-identity: " + idError;
+                        return null;
+                    }
+
+                    meshIdentity = value;
+                    break;
                 case "--log-level":
                     if (ParseLevel(value) is not { } parsed)
                     {
@@ -147,7 +179,13 @@ internal static class CommandLine
             return null;
         }
 
-        return new ParsedCommand(command, config, adminPort, bind, level);
+        if (meshCa is not null && meshCertDir is not null)
+        {
+            error = "use either --mesh-ca dev or --mesh-cert-dir DIR, not both";
+            return null;
+        }
+
+        return new ParsedCommand(command, config, adminPort, bind, level, meshCa, meshCertDir, meshIdentity);
     }
 
     private static LogLevel? ParseLevel(string value) => value.ToLowerInvariant() switch

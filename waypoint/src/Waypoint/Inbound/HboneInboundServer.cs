@@ -1,0 +1,369 @@
+using System.Net;
+using System.Net.Security;
+using Meshway.Mtls.Identity;
+using Meshway.Mtls.Tls;
+using Meshway.Waypoint.Gamma;
+using Meshway.Waypoint.Http;
+using Meshway.Waypoint.Model;
+using Meshway.Waypoint.Outbound;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Meshway.Waypoint.Inbound;
+
+/// <summary>
+/// HBONE inbound for one waypoint Gateway: Kestrel on its address:15008 with mesh TLS (TLS 1.3, our
+/// workload certificate, client certificate required and in our trust domain, ALPN h2), HTTP/2 plain
+/// CONNECT only. Each accepted tunnel is handed, as a connection, to a second, socket-less Kestrel server
+/// (<see cref="TunnelListenerFactory"/>) that parses HTTP/1.1 or h2c inside it and runs the waypoint's
+/// request handler with the target Service and the client's SPIFFE ID as connection features; TCP
+/// Service ports are proxied as bytes. Why a second Kestrel rather than a loopback hop: no extra socket,
+/// no port to protect from bypass, and the client identity never has to be re-encoded into headers.
+/// </summary>
+public sealed partial class HboneInboundServer : IAsyncDisposable
+{
+    private static readonly SslApplicationProtocol[] H2 = [SslApplicationProtocol.Http2];
+    private static readonly IPEndPoint Http1Endpoint = new(IPAddress.Loopback, 1);
+    private static readonly IPEndPoint H2cEndpoint = new(IPAddress.Loopback, 2);
+    private static ReadOnlySpan<byte> Http2Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+
+    private readonly WaypointListener _listener;
+    private readonly WaypointStore _store;
+    private readonly MeshTlsServer _tls;
+    private readonly WaypointTransport _transport;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TunnelListenerFactory _tunnels = new();
+    private WebApplication? _public;
+    private WebApplication? _inner;
+    private long _connectionId;
+    private long _accepted;
+    private long _badRequests;
+    private long _unknownTargets;
+    private long _handshakeFailures;
+    private long _upstreamFailures;
+    private SslServerAuthenticationOptions? _baseOptions;
+    private SslServerAuthenticationOptions? _countingOptions;
+
+    public HboneInboundServer(WaypointListener listener, WaypointStore store, MeshTlsServer tls, WaypointTransport transport, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(tls);
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _listener = listener;
+        _store = store;
+        _tls = tls;
+        _transport = transport;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<HboneInboundServer>();
+    }
+
+    /// <summary>Tunnels accepted (CONNECT answered 200).</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Requests refused with 400 because they were not a plain CONNECT.</summary>
+    public long BadRequests => Interlocked.Read(ref _badRequests);
+
+    /// <summary>CONNECTs refused because no Service this waypoint serves has that VIP:port.</summary>
+    public long UnknownTargets => Interlocked.Read(ref _unknownTargets);
+
+    /// <summary>TLS handshakes refused: no client certificate, not from the mesh roots, or another trust domain.</summary>
+    public long HandshakeFailures => Interlocked.Read(ref _handshakeFailures);
+
+    /// <summary>TCP tunnels whose endpoint could not be reached.</summary>
+    public long UpstreamFailures => Interlocked.Read(ref _upstreamFailures);
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        // The inner server: HTTP inside tunnels. Its "sockets" are the queues of TunnelListenerFactory.
+        var inner = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-waypoint-tunnels" });
+        inner.WebHost.UseKestrelCore();
+        inner.Logging.ClearProviders();
+        inner.Services.AddSingleton<IConnectionListenerFactory>(_tunnels);
+        inner.Services.AddSingleton(_loggers);
+        inner.Services.AddHttpForwarder();
+        inner.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(Http1Endpoint, l => l.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(H2cEndpoint, l => l.Protocols = HttpProtocols.Http2);
+        });
+        var innerApp = inner.Build();
+        var handler = new WaypointHttpHandler(
+            innerApp.Services.GetRequiredService<IHttpForwarder>(), _transport, _loggers.CreateLogger<WaypointHttpHandler>());
+        innerApp.Run(handler.HandleAsync);
+        await innerApp.StartAsync(cancellationToken);
+        _inner = innerApp;
+
+        // The public server: mesh TLS + HTTP/2 CONNECT on address:15008.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-waypoint-hbone" });
+        builder.WebHost.UseKestrelCore();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggers);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;        // a tunnel is a byte stream, not a bounded body
+            kestrel.Limits.MinRequestBodyDataRate = null;    // tunnels may idle
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 100; // as Envoy's waypoint and ztunnel
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+            foreach (var address in _listener.Addresses)
+            {
+                kestrel.Listen(IPAddress.Parse(address), _listener.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => ValueTask.FromResult(TlsOptions()) });
+                });
+            }
+        });
+        var app = builder.Build();
+        app.Run(ServeAsync);
+        await app.StartAsync(cancellationToken);
+        _public = app;
+        Log.Listening(_logger, _listener.Key, string.Join(", ", _listener.Addresses), _listener.Port);
+    }
+
+    /// <summary>The mesh TLS options of the current certificate, with a validation callback that also counts refusals.</summary>
+    private SslServerAuthenticationOptions TlsOptions()
+    {
+        var options = _tls.GetOptions();
+        if (ReferenceEquals(options, Volatile.Read(ref _baseOptions)) && Volatile.Read(ref _countingOptions) is { } cached)
+        {
+            return cached;
+        }
+
+        var validate = options.RemoteCertificateValidationCallback!;
+        var counting = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = options.ServerCertificateContext,
+            ClientCertificateRequired = options.ClientCertificateRequired,
+            EnabledSslProtocols = options.EnabledSslProtocols,
+            ApplicationProtocols = options.ApplicationProtocols,
+            CertificateRevocationCheckMode = options.CertificateRevocationCheckMode,
+            CertificateChainPolicy = options.CertificateChainPolicy,
+            AllowRenegotiation = false,
+            RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                if (validate(sender, certificate, chain, errors))
+                {
+                    return true;
+                }
+
+                Interlocked.Increment(ref _handshakeFailures);
+                return false;
+            },
+        };
+        Volatile.Write(ref _countingOptions, counting);
+        Volatile.Write(ref _baseOptions, options);
+        return counting;
+    }
+
+    /// <summary>
+    /// One request on the HBONE port:
+    /// 1. only a plain CONNECT (no :path, no :protocol) is served, anything else is a 400;
+    /// 2. the :authority must be a VIP:port of a Service bound to this waypoint, else 400 (as ztunnel);
+    /// 3. the client's SPIFFE ID from its certificate (the TLS handshake already checked chain and trust domain);
+    /// 4. 200, then the tunnel goes to the inner HTTP server, or is proxied as bytes for a TCP port;
+    /// 5. the CONNECT stream ends when the tunnel's connection closes or the client goes away.
+    /// </summary>
+    private async Task ServeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsConnect(request.Method) || request.Path.HasValue || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true)
+        {
+            Interlocked.Increment(ref _badRequests);
+            Log.BadRequest(_logger, request.Method, request.Host.Value);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var authority = request.Host.Value ?? "";
+        var snapshot = _store.Current;
+        var target = snapshot.FindService(NormalizeAuthority(authority));
+        if (target is null || target.Waypoint != _listener.Key)
+        {
+            Interlocked.Increment(ref _unknownTargets);
+            Log.UnknownTarget(_logger, authority, _listener.Key);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var certificate = context.Connection.ClientCertificate;
+        var ids = certificate is null ? [] : SpiffeId.FromCertificate(certificate);
+        if (ids.Count != 1)
+        {
+            Interlocked.Increment(ref _badRequests);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var tunnel = new HboneTunnelFeature
+        {
+            Target = target,
+            Snapshot = snapshot,
+            Peer = ids[0],
+            Remote = context.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, context.Connection.RemotePort) : null,
+            Forwarded = request.Headers["forwarded"].ToString() is { Length: > 0 } f ? f : null,
+            Baggage = request.Headers["baggage"].ToString() is { Length: > 0 } b ? b : null,
+            TraceParent = request.Headers["traceparent"].ToString() is { Length: > 0 } t ? t : null,
+        };
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted); // Kestrel's HTTP/2 sends HEADERS on flush
+        Interlocked.Increment(ref _accepted);
+        Log.Accepted(_logger, authority, tunnel.Peer.ToString(), target.DisplayName);
+        if (target.Protocol == ServiceProtocol.Tcp)
+        {
+            await ProxyBytesAsync(context, target);
+            return;
+        }
+
+        await ServeHttpAsync(context, tunnel);
+    }
+
+    private async Task ServeHttpAsync(HttpContext context, HboneTunnelFeature tunnel)
+    {
+        // Peek far enough to tell an HTTP/2 preface (h2c prior knowledge) from an HTTP/1.1 request line.
+        var input = context.Request.Body;
+        var peeked = new byte[Http2Preface.Length];
+        var count = 0;
+        while (count < peeked.Length && peeked.AsSpan(0, count).SequenceEqual(Http2Preface[..count]))
+        {
+            var read = await input.ReadAsync(peeked.AsMemory(count), context.RequestAborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            count += read;
+        }
+
+        var h2c = count == peeked.Length && peeked.AsSpan().SequenceEqual(Http2Preface);
+        var id = "hbone-" + Interlocked.Increment(ref _connectionId);
+        var local = new IPEndPoint(IPAddress.Parse(tunnel.Target.Vip), tunnel.Target.Port);
+        var connection = new TunnelConnection(id, new PrefixedStream(peeked.AsMemory(0, count), input), context.Response.Body, tunnel.Remote, local, tunnel);
+        if (!_tunnels.TryDispatch(h2c ? H2cEndpoint : Http1Endpoint, connection))
+        {
+            return; // shutting down
+        }
+
+        using var registration = context.RequestAborted.Register(static c => ((TunnelConnection)c!).Abort(new ConnectionAbortedException("HBONE stream closed")), connection);
+        await connection.Closed;
+    }
+
+    private async Task ProxyBytesAsync(HttpContext context, ServiceTarget target)
+    {
+        var endpoints = target.Service.Endpoints;
+        if (endpoints.Length == 0)
+        {
+            Interlocked.Increment(ref _upstreamFailures);
+            context.Abort();
+            return;
+        }
+
+        var endpoint = endpoints[Random.Shared.Next(endpoints.Length)];
+        Stream upstream;
+        try
+        {
+            upstream = await _transport.ConnectAsync(endpoint, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            Interlocked.Increment(ref _upstreamFailures);
+            Log.TcpUpstreamFailed(_logger, endpoint.Key, target.DisplayName, ex.Message);
+            context.Abort();
+            return;
+        }
+
+        await using (upstream)
+        {
+            var toUpstream = CopyAsync(context.Request.Body, upstream, halfClose: true, context.RequestAborted);
+            var toClient = CopyAsync(upstream, context.Response.Body, halfClose: false, context.RequestAborted);
+            await Task.WhenAll(toUpstream, toClient);
+        }
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to, bool halfClose, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await from.CopyToAsync(to, 64 * 1024, cancellationToken);
+            if (halfClose)
+            {
+                switch (to)
+                {
+                    case MeshIntegration.Hbone.HboneStream hbone:
+                        await hbone.CompleteWritesAsync(cancellationToken);
+                        break;
+                    case System.Net.Sockets.NetworkStream network:
+                        network.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // One side went away: the tunnel ends.
+        }
+    }
+
+    /// <summary>Authorities compare in the canonical address form the snapshot is keyed by.</summary>
+    private static string NormalizeAuthority(string authority)
+    {
+        var colon = authority.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(authority.AsSpan(colon + 1), out var port))
+        {
+            return authority;
+        }
+
+        var host = authority[..colon].Trim('[', ']');
+        return IPAddress.TryParse(host, out var ip) ? WaypointTranslator.Authority(ip, port) : authority;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_public is not null)
+        {
+            await _public.StopAsync();
+            await _public.DisposeAsync();
+        }
+
+        if (_inner is not null)
+        {
+            await _inner.StopAsync();
+            await _inner.DisposeAsync();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Waypoint {Waypoint}: HBONE inbound listening on {Addresses} port {Port}")]
+        public static partial void Listening(ILogger logger, string waypoint, string addresses, int port);
+
+        [LoggerMessage(2, LogLevel.Warning, "HBONE inbound: refused {Method} {Authority} with 400: only HTTP/2 CONNECT is served")]
+        public static partial void BadRequest(ILogger logger, string method, string? authority);
+
+        [LoggerMessage(3, LogLevel.Warning, "HBONE inbound: refused CONNECT {Authority}: no Service bound to waypoint {Waypoint} has that address")]
+        public static partial void UnknownTarget(ILogger logger, string authority, string waypoint);
+
+        [LoggerMessage(4, LogLevel.Debug, "HBONE inbound: tunnel {Authority} from {Peer} to {Service}")]
+        public static partial void Accepted(ILogger logger, string authority, string peer, string service);
+
+        [LoggerMessage(5, LogLevel.Warning, "HBONE inbound: TCP endpoint {Endpoint} of {Service} unreachable: {Reason}")]
+        public static partial void TcpUpstreamFailed(ILogger logger, string endpoint, string service, string reason);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Frozen;
+using Meshway.Routing.Backends;
+using Meshway.Routing.Matching;
+
+namespace Meshway.Waypoint.Model;
+
+/// <summary>How the waypoint handles the bytes of one Service port.</summary>
+public enum ServiceProtocol
+{
+    /// <summary>HTTP/1.1 (or h2c) inside the tunnel: routes, filters and policy apply.</summary>
+    Http,
+
+    /// <summary>Opaque bytes (appProtocol tcp, or a tcp-* port name): proxied to an endpoint as is.</summary>
+    Tcp,
+}
+
+/// <summary>
+/// One Service port this waypoint serves, keyed by its VIP:port (the HBONE :authority ztunnel sends).
+/// It carries the GAMMA route tables: the producer table (routes in the Service's namespace, for every
+/// client) and consumer tables (routes in another namespace, only for clients from that namespace).
+/// With no route at all the producer table holds one catch-all entry to the Service itself.
+/// </summary>
+public sealed class ServiceTarget
+{
+    public ServiceTarget(
+        string @namespace,
+        string name,
+        string vip,
+        int port,
+        ServiceProtocol protocol,
+        BackendModel service,
+        RouteTable producer,
+        FrozenDictionary<string, RouteTable> consumers,
+        string waypoint)
+    {
+        Waypoint = waypoint;
+        Namespace = @namespace;
+        Name = name;
+        Vip = vip;
+        Port = port;
+        Protocol = protocol;
+        Service = service;
+        Producer = producer;
+        Consumers = consumers;
+    }
+
+    /// <summary>"namespace/name" of the waypoint Gateway the Service is bound to: only that waypoint serves it.</summary>
+    public string Waypoint { get; }
+
+    public string Namespace { get; }
+
+    public string Name { get; }
+
+    public string Vip { get; }
+
+    public int Port { get; }
+
+    public ServiceProtocol Protocol { get; }
+
+    /// <summary>The Service port itself as a backend (its endpoints): where TCP goes, and HTTP when no route matches.</summary>
+    public BackendModel Service { get; }
+
+    public RouteTable Producer { get; }
+
+    public FrozenDictionary<string, RouteTable> Consumers { get; }
+
+    /// <summary>"namespace/name:port", for logs and metrics.</summary>
+    public string DisplayName => Namespace + "/" + Name + ":" + Port;
+
+    /// <summary>The table for a client from <paramref name="clientNamespace"/>: its namespace's consumer routes replace the producer routes.</summary>
+    public RouteTable TableFor(string? clientNamespace) =>
+        clientNamespace is not null && Consumers.TryGetValue(clientNamespace, out var consumer) ? consumer : Producer;
+}
