@@ -13,6 +13,7 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(GatewayClass))]
 [JsonSerializable(typeof(Gateway))]
 [JsonSerializable(typeof(HttpRoute))]
+[JsonSerializable(typeof(GrpcRoute))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(KubeNamespace))]
 [JsonSerializable(typeof(Secret))]

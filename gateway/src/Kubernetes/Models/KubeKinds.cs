@@ -17,6 +17,7 @@ public static class KubeKinds
             ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1beta1", "Gateway") => context.Gateway,
             ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1beta1", "HTTPRoute") => context.HttpRoute,
             ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1beta1", "ReferenceGrant") => context.ReferenceGrant,
+            ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1alpha2", "GRPCRoute") => context.GrpcRoute,
             ("v1", "Namespace") => context.KubeNamespace,
             ("v1", "Secret") => context.Secret,
             ("v1", "Service") => context.Service,

@@ -22,6 +22,7 @@ public sealed class ResourceSet
         GatewayClasses = Latest(objects.OfType<GatewayClass>());
         Gateways = Latest(objects.OfType<Gateway>());
         HttpRoutes = Latest(objects.OfType<HttpRoute>());
+        GrpcRoutes = Latest(objects.OfType<GrpcRoute>());
         ReferenceGrants = Latest(objects.OfType<ReferenceGrant>());
         Services = Latest(objects.OfType<Service>());
         Secrets = Latest(objects.OfType<Secret>());
@@ -51,6 +52,8 @@ public sealed class ResourceSet
     public ImmutableArray<Gateway> Gateways { get; }
 
     public ImmutableArray<HttpRoute> HttpRoutes { get; }
+
+    public ImmutableArray<GrpcRoute> GrpcRoutes { get; }
 
     public ImmutableArray<ReferenceGrant> ReferenceGrants { get; }
 
