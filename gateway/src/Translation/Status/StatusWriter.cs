@@ -16,6 +16,7 @@ internal static class StatusWriter
         "GatewayHTTPSListenerDetectMisdirectedRequests",
         "GatewayPort8080",
         "GatewayStaticAddresses",
+        "GRPCRoute",
         "HTTPRoute",
         "HTTPRoute303RedirectStatusCode",
         "HTTPRoute307RedirectStatusCode",
