@@ -14,6 +14,8 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(Gateway))]
 [JsonSerializable(typeof(HttpRoute))]
 [JsonSerializable(typeof(GrpcRoute))]
+[JsonSerializable(typeof(BackendTlsPolicy))]
+[JsonSerializable(typeof(ConfigMap))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(KubeNamespace))]
 [JsonSerializable(typeof(Secret))]

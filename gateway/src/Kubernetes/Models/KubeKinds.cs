@@ -20,6 +20,8 @@ public static class KubeKinds
             ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1alpha2", "GRPCRoute") => context.GrpcRoute,
             ("v1", "Namespace") => context.KubeNamespace,
             ("v1", "Secret") => context.Secret,
+            ("v1", "ConfigMap") => context.ConfigMap,
+            ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1alpha3", "BackendTLSPolicy") => context.BackendTlsPolicy,
             ("v1", "Service") => context.Service,
             ("discovery.k8s.io/v1", "EndpointSlice") => context.EndpointSlice,
             _ => null,
