@@ -242,7 +242,7 @@ internal sealed partial class GatewayPipeline
             context.RequestAborted = deadline.Token;
         }
 
-        var invoker = _transport.GetInvoker(endpoint.Endpoint, backend.Protocol);
+        var invoker = _transport.GetInvoker(endpoint.Endpoint, backend);
         endpoint.Begin();
         try
         {
