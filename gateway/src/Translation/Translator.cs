@@ -71,6 +71,7 @@ public static class Translator
             .ThenBy(g => g.Name, StringComparer.Ordinal)
             .Select(StatusWriter.Gateway));
         items.AddRange(routeResults.Select(r => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)));
+        items.AddRange(BackendTlsPolicyStatus.Write(resources, routeResults, options.ControllerName));
         return new TranslationResult(snapshot, new StatusReport(items));
     }
 

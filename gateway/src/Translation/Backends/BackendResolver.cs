@@ -78,7 +78,16 @@ internal static class BackendResolver
             _ => BackendProtocol.Http1,
         };
         var endpoints = EndpointsOf(resources, targetNamespace, name, servicePort);
-        return (new BackendModel(displayName, weight, endpoints, protocol, filters), null);
+
+        // BackendTLSPolicy: TLS to the endpoints; a policy we cannot honour fails closed (500), it never
+        // falls back to plaintext. Its problems are reported on the policy itself.
+        var tls = BackendTlsPolicies.For(resources, targetNamespace, name, servicePort.Name);
+        if (tls is not null && tls.Model is null)
+        {
+            return (BackendModel.InvalidRef(displayName, weight), null);
+        }
+
+        return (new BackendModel(displayName, weight, endpoints, protocol, filters, tls: tls?.Model), null);
     }
 
     /// <summary>

@@ -11,6 +11,8 @@ internal static class StatusWriter
     /// <summary>The features we implement for real, by their v1.6 names (pkg/features), sorted as the status schema expects.</summary>
     public static readonly IReadOnlyList<string> SupportedFeatures = new[]
     {
+        "BackendTLSPolicy",
+        "BackendTLSPolicySANValidation",
         "Gateway",
         "GatewayHTTPListenerIsolation",
         "GatewayHTTPSListenerDetectMisdirectedRequests",
