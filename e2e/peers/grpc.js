@@ -7,8 +7,9 @@
 //     carry the header "x-backend: NAME" and the trailer "x-trailer: NAME".
 //
 //   node grpc.js client --target HOST:PORT --authority NAME --method Unary|Stream|Unrouted
-//                       [--text T] [--count N] [--repeat N] [--metadata k=v,k2=v2]
-//     Calls through h2c with prior knowledge and prints one JSON line: {ok, code, details, replies,
+//                       [--text T] [--count N] [--repeat N] [--metadata k=v,k2=v2] [--ca ca.pem]
+//     Calls through h2c with prior knowledge (or TLS with ALPN h2 when --ca names the PEM roots to trust;
+//     the authority is then also the TLS name) and prints one JSON line: {ok, code, details, replies,
 //     headers, trailers, backends} (backends counts replies per backend over --repeat unary calls).
 'use strict';
 
@@ -128,7 +129,14 @@ async function runClient(opts) {
   if (opts.authority) {
     options['grpc.default_authority'] = opts.authority;
   }
-  const client = new echo.Echo(opts.target, grpc.credentials.createInsecure(), options);
+  let credentials = grpc.credentials.createInsecure();
+  if (opts.ca) {
+    credentials = grpc.credentials.createSsl(require('fs').readFileSync(opts.ca));
+    if (opts.authority) {
+      options['grpc.ssl_target_name_override'] = opts.authority;
+    }
+  }
+  const client = new echo.Echo(opts.target, credentials, options);
   const repeat = Math.max(1, Number(opts.repeat || 1));
   let last;
   const backends = {};

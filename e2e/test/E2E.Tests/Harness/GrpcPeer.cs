@@ -85,7 +85,8 @@ public sealed record GrpcResult(
     public const int Unavailable = 14;
 
     public static async Task<GrpcResult> CallAsync(
-        string target, string authority, string method, string text = "hello", int count = 0, int repeat = 1, string? metadata = null)
+        string target, string authority, string method, string text = "hello", int count = 0, int repeat = 1, string? metadata = null,
+        string? caFile = null)
     {
         await NodePackages.EnsureInstalledAsync();
         var arguments = new List<string>
@@ -97,6 +98,11 @@ public sealed record GrpcResult(
         if (metadata is not null)
         {
             arguments.AddRange(["--metadata", metadata]);
+        }
+
+        if (caFile is not null)
+        {
+            arguments.AddRange(["--ca", caFile]);
         }
 
         var result = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

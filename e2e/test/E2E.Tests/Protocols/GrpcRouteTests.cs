@@ -34,6 +34,21 @@ public sealed class GrpcRouteTests(GrpcRouteTests.Fixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task Unary_and_streaming_calls_work_over_an_HTTPS_listener_with_ALPN_h2()
+    {
+        var target = $"{S.GatewayAddress}:{Shared.TlsPort}";
+
+        var unary = await GrpcResult.CallAsync(target, "grpc.example", "Unary", text: "secure", caFile: Shared.CaFile);
+        var stream = await GrpcResult.CallAsync(target, "grpc.example", "Stream", count: 3, caFile: Shared.CaFile);
+
+        Assert.True(unary.Ok, unary.ToString());
+        Assert.Equal("grpc-a", (string?)Assert.Single(unary.Replies)["backend"]);
+        Assert.Equal("meshway", (string?)unary.Headers["x-served-by"]);
+        Assert.True(stream.Ok, stream.ToString());
+        Assert.Equal(3, stream.Replies.Count);
+    }
+
+    [Fact]
     public async Task Server_streaming_call_delivers_every_message_in_order()
     {
         var result = await GrpcResult.CallAsync(Target, "grpc.example", "Stream", text: "s", count: 25);
@@ -193,6 +208,11 @@ public sealed class GrpcRouteTests(GrpcRouteTests.Fixture fixture, ITestOutputHe
     {
         public int Port { get; private set; }
 
+        public int TlsPort { get; private set; }
+
+        /// <summary>The HTTPS listener's (self-signed) certificate, as the roots the TLS client trusts.</summary>
+        public string CaFile { get; private set; } = "";
+
         protected override string Name => "grpc";
 
         protected override async Task ConfigureAsync(Scenario s)
@@ -201,10 +221,18 @@ public sealed class GrpcRouteTests(GrpcRouteTests.Fixture fixture, ITestOutputHe
             var b = s.Own(await GrpcServer.StartAsync("grpc-b", "default", [s.NextAddress()]));
             var web = await s.StartEchoAsync("web-echo");
             Port = s.FreePort();
+            TlsPort = s.FreePort();
+            var certificate = TestCertificates.Create("grpc.example", "grpc.example");
+            var certs = Path.Combine(s.ConfigDir, "certs");
+            Directory.CreateDirectory(certs);
+            CaFile = Path.Combine(certs, "gateway.pem.txt");
+            await File.WriteAllTextAsync(CaFile, certificate.CertificatePem);
             s.WriteFile("gateway.yaml", Documents(
                 GatewayClass,
                 Namespace("default"),
-                Gateway("default", "gw", s.GatewayAddress, Listener("h2c", Port)),
+                Gateway("default", "gw", s.GatewayAddress, Listener("h2c", Port),
+                    Listener("tls", TlsPort, protocol: "HTTPS", hostname: "grpc.example", certificateSecret: "grpc-cert")),
+                TlsSecret("default", "grpc-cert", certificate.CertificatePem, certificate.KeyPem),
                 // No appProtocol: a GRPCRoute backend is HTTP/2 anyway.
                 a.ServiceYaml(),
                 b.ServiceYaml(appProtocol: "kubernetes.io/h2c"),
