@@ -28,12 +28,10 @@ public sealed class DataPlaneHost : IAsyncDisposable
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
             .AddHttpForwarder()
             .BuildServiceProvider();
-        if (transport is null)
-        {
-            var plaintext = new PlaintextTransport();
-            _ownedTransport = plaintext;
-            transport = plaintext;
-        }
+        // BackendTLSPolicy origination sits in front of whichever transport reaches the endpoints.
+        var tlsOrigination = new TlsOriginationTransport(transport ?? new PlaintextTransport(), ownsInner: transport is null);
+        _ownedTransport = tlsOrigination;
+        transport = tlsOrigination;
 
         Transport = transport;
         Pipeline = new GatewayPipeline(

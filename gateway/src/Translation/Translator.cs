@@ -52,49 +52,15 @@ public static class Translator
         var routeResults = new List<(CompiledRoute Route, List<ParentResult> Parents)>();
         foreach (var route in resources.HttpRoutes)
         {
-            var parents = (route.Spec.ParentRefs ?? [])
-                .Where(p => p is not null && IsGatewayRef(p))
-                .Select(p => (Ref: p, Gateway: gatewaysByKey.GetValueOrDefault(
-                    (string.IsNullOrEmpty(p.Namespace) ? route.Namespace : p.Namespace) + "/" + p.Name)))
-                .Where(p => p.Gateway is not null)
-                .ToList();
-            if (parents.Count == 0)
-            {
-                continue;
-            }
-
-            var compiled = HttpRouteCompiler.Compile(route, resources);
-            var results = new List<ParentResult>();
-            foreach (var (parentRef, gateway) in parents)
-            {
-                var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources);
-                if (result.Error is null && compiled.AcceptError is not null)
-                {
-                    result = result with { Listeners = [], Error = compiled.AcceptError };
-                }
-
-                foreach (var (listener, hostnames) in result.Listeners)
-                {
-                    var existing = listener.Routes.FindIndex(a => ReferenceEquals(a.Route, compiled));
-                    if (existing < 0)
-                    {
-                        listener.Routes.Add(new AttachedRoute(compiled, hostnames));
-                    }
-                    else
-                    {
-                        // Two parentRefs selecting the same listener: one attachment, the union of hostnames.
-                        var merged = listener.Routes[existing].Hostnames
-                            .Concat(hostnames.Where(h => !listener.Routes[existing].Hostnames.Any(e => e.Hostname == h.Hostname)))
-                            .ToList();
-                        listener.Routes[existing] = new AttachedRoute(compiled, merged);
-                    }
-                }
-
-                results.Add(result);
-            }
-
-            routeResults.Add((compiled, results));
+            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
         }
+
+        foreach (var route in resources.GrpcRoutes)
+        {
+            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+        }
+
+        RouteKindConflicts.Resolve(gateways, routeResults);
 
         // 3. The snapshot, then the status of everything we looked at.
         var snapshot = BuildSnapshot(gateways);
@@ -105,7 +71,60 @@ public static class Translator
             .ThenBy(g => g.Name, StringComparer.Ordinal)
             .Select(StatusWriter.Gateway));
         items.AddRange(routeResults.Select(r => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)));
+        items.AddRange(BackendTlsPolicyStatus.Write(resources, routeResults, options.ControllerName));
         return new TranslationResult(snapshot, new StatusReport(items));
+    }
+
+    private static void AttachRoute(
+        KubeObject route,
+        List<ParentReference>? parentRefs,
+        Func<CompiledRoute> compile,
+        Dictionary<string, GatewayState> gatewaysByKey,
+        ResourceSet resources,
+        List<(CompiledRoute Route, List<ParentResult> Parents)> routeResults)
+    {
+        var parents = (parentRefs ?? [])
+            .Where(p => p is not null && IsGatewayRef(p))
+            .Select(p => (Ref: p, Gateway: gatewaysByKey.GetValueOrDefault(
+                (string.IsNullOrEmpty(p.Namespace) ? route.Namespace : p.Namespace) + "/" + p.Name)))
+            .Where(p => p.Gateway is not null)
+            .ToList();
+        if (parents.Count == 0)
+        {
+            return;
+        }
+
+        var compiled = compile();
+        var results = new List<ParentResult>();
+        foreach (var (parentRef, gateway) in parents)
+        {
+            var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources);
+            if (result.Error is null && compiled.AcceptError is not null)
+            {
+                result = result with { Listeners = [], Error = compiled.AcceptError };
+            }
+
+            foreach (var (listener, hostnames) in result.Listeners)
+            {
+                var existing = listener.Routes.FindIndex(a => ReferenceEquals(a.Route, compiled));
+                if (existing < 0)
+                {
+                    listener.Routes.Add(new AttachedRoute(compiled, hostnames));
+                }
+                else
+                {
+                    // Two parentRefs selecting the same listener: one attachment, the union of hostnames.
+                    var merged = listener.Routes[existing].Hostnames
+                        .Concat(hostnames.Where(h => !listener.Routes[existing].Hostnames.Any(e => e.Hostname == h.Hostname)))
+                        .ToList();
+                    listener.Routes[existing] = new AttachedRoute(compiled, merged);
+                }
+            }
+
+            results.Add(result);
+        }
+
+        routeResults.Add((compiled, results));
     }
 
     private static bool IsGatewayRef(ParentReference parentRef) =>

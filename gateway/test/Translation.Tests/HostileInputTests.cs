@@ -15,6 +15,73 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void Translate_GrpcRoutesAndBackendTlsPoliciesFullOfNulls_DoNotThrow()
+    {
+        var objects = new KubeObject[]
+        {
+            new GatewayClass { Metadata = new ObjectMeta { Name = "meshway" }, Spec = new GatewayClassSpec { ControllerName = "meshway.dev/gateway-controller" } },
+            new Gateway
+            {
+                Metadata = new ObjectMeta { Name = "gw" },
+                Spec = new GatewaySpec { GatewayClassName = "meshway", Listeners = [new GatewayListener { Name = "h", Protocol = "HTTP", Port = 80 }] },
+            },
+            new GrpcRoute(),
+            new GrpcRoute
+            {
+                Metadata = new ObjectMeta { Name = "g" },
+                Spec = new GrpcRouteSpec
+                {
+                    ParentRefs = [null!, new ParentReference { Name = "gw" }],
+                    Hostnames = [null!, ""],
+                    Rules =
+                    [
+                        null!,
+                        new GrpcRouteRule(),
+                        new GrpcRouteRule
+                        {
+                            Matches = [null!, new GrpcRouteMatch(), new GrpcRouteMatch { Method = new GrpcMethodMatch(), Headers = [null!] },
+                                new GrpcRouteMatch { Method = new GrpcMethodMatch { Type = "RegularExpression", Service = "((", Method = "" } }],
+                            Filters = [null!, new HttpRouteFilter(), new HttpRouteFilter { Type = "RequestMirror" }, new HttpRouteFilter { Type = "ExtensionRef" }],
+                            BackendRefs = [null!, new HttpBackendRef(), new HttpBackendRef { Name = "svc", Port = 80, Filters = [null!, new HttpRouteFilter { Type = "RequestMirror" }] }],
+                        },
+                        new GrpcRouteRule { BackendRefs = [new HttpBackendRef { Name = "svc", Port = 80 }] },
+                    ],
+                },
+            },
+            new HttpRoute { Metadata = new ObjectMeta { Name = "h" }, Spec = new HttpRouteSpec { ParentRefs = [new ParentReference { Name = "gw" }] } },
+            new Service { Metadata = new ObjectMeta { Name = "svc" }, Spec = new ServiceSpec { Ports = [null!, new ServicePort { Port = 80 }] } },
+            new ConfigMap(),
+            new ConfigMap { Metadata = new ObjectMeta { Name = "ca" }, Data = new() { ["ca.crt"] = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----" } },
+            new BackendTlsPolicy(),
+            new BackendTlsPolicy
+            {
+                Metadata = new ObjectMeta { Name = "p" },
+                Spec = new BackendTlsPolicySpec
+                {
+                    TargetRefs = [null!, new PolicyTargetReference(), new PolicyTargetReference { Kind = "Service", Name = "svc", SectionName = "" }],
+                    Validation = new BackendTlsValidation
+                    {
+                        Hostname = "svc.internal",
+                        CaCertificateRefs = [new ObjectReference { Kind = "ConfigMap", Name = "ca" }],
+                        SubjectAltNames = [new SubjectAltName { Type = "URI", Uri = "spiffe://x/y" }],
+                    },
+                },
+            },
+            new BackendTlsPolicy
+            {
+                Metadata = new ObjectMeta { Name = "q" },
+                Spec = new BackendTlsPolicySpec
+                {
+                    TargetRefs = [new PolicyTargetReference { Kind = "Service", Name = "svc" }],
+                    Validation = new BackendTlsValidation { SubjectAltNames = [null!], CaCertificateRefs = [null!] },
+                },
+            },
+        };
+
+        TranslateAndRender(objects);
+    }
+
+    [Fact]
     public void Translate_ObjectsFullOfNullsAndEmptyValues_DoesNotThrow()
     {
         var objects = new KubeObject[]

@@ -9,6 +9,7 @@ namespace Meshway.E2E.Tests.Harness;
 public sealed class Scenario : IDisposable
 {
     private readonly List<EchoBackend> _echoes = [];
+    private readonly List<IDisposable> _owned = [];
     private GatewayProcess? _gateway;
     private GatewayClient? _client;
     private int _nextHost = 10;
@@ -63,6 +64,14 @@ public sealed class Scenario : IDisposable
         return echo;
     }
 
+    /// <summary>Another peer process (gRPC server, ...) the scenario stops when it is disposed.</summary>
+    public T Own<T>(T peer)
+        where T : IDisposable
+    {
+        _owned.Add(peer);
+        return peer;
+    }
+
     /// <summary>Writes (or overwrites in place, as an editor would) a file in the config directory.</summary>
     public void WriteFile(string fileName, string content) => File.WriteAllText(Path.Combine(ConfigDir, fileName), content);
 
@@ -106,6 +115,11 @@ public sealed class Scenario : IDisposable
         foreach (var echo in _echoes)
         {
             echo.Dispose();
+        }
+
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
         }
 
         // MESHWAY_E2E_KEEP=1 keeps the config directories to replay a failure by hand.

@@ -31,9 +31,9 @@ public sealed class StatusDocument(JsonObject root)
         Find(kind, ns, name) ?? throw new Xunit.Sdk.XunitException($"/status has no {kind} {ns}/{name}: {this}");
 
     /// <summary>The condition <paramref name="type"/> of the route's parent entry for gateway <paramref name="gateway"/> (optionally sectionName).</summary>
-    public Condition? RouteParentCondition(string routeNs, string route, string gateway, string type, string? sectionName = null)
+    public Condition? RouteParentCondition(string routeNs, string route, string gateway, string type, string? sectionName = null, string kind = "HTTPRoute")
     {
-        var item = Find("HTTPRoute", routeNs, route);
+        var item = Find(kind, routeNs, route);
         foreach (var parent in item?["status"]?["parents"]?.AsArray() ?? [])
         {
             var parentRef = parent?["parentRef"];

@@ -70,7 +70,8 @@ internal sealed partial class GatewayPipeline
     /// 3. rule filters in order (request headers, URL rewrite; response headers are applied on the way back);
     /// 4. a backend by weight (none or invalid: 500; no endpoints: 503), then its own filters;
     /// 5. mirrors get a copy (fire and forget);
-    /// 6. an endpoint by power-of-two-choices least-request, then YARP forwards (502 refused/reset, 504 timeout).
+    /// 6. an endpoint by power-of-two-choices least-request, then YARP forwards (502 refused/reset, 504 timeout);
+    /// 7. for a gRPC request, an error the gateway answered itself becomes a trailers-only grpc-status.
     /// </summary>
     public async Task HandleAsync(HttpContext context, BindingSlot slot)
     {
@@ -79,6 +80,7 @@ internal sealed partial class GatewayPipeline
         ListenerModel? listener = null;
         RouteRuleModel? rule = null;
         string? backendName = null;
+        var forwarded = false;
         try
         {
             // 1. Binding, listener (listener isolation by Host), route table, entry.
@@ -185,6 +187,7 @@ internal sealed partial class GatewayPipeline
                 RewritePath = rewritePath,
                 Scheme = SchemeOf(binding!),
             });
+            forwarded = true;
             await ForwardAsync(context, rule, backend, endpoint);
         }
         catch (Exception ex) when (!context.Response.HasStarted)
@@ -197,6 +200,15 @@ internal sealed partial class GatewayPipeline
         {
             var elapsed = Stopwatch.GetTimestamp() - started;
             var status = context.Response.StatusCode;
+
+            // 7. A gRPC caller gets the gateway's own errors as grpc-status (the metric keeps the HTTP status).
+            //    421 stays HTTP: it tells the client to open another connection, which is transport business.
+            if (status >= 400 && status != StatusCodes.Status421MisdirectedRequest && !context.Response.HasStarted
+                && (!forwarded || context.GetForwarderErrorFeature() is not null) && GrpcLocalReply.IsGrpc(context.Request))
+            {
+                GrpcLocalReply.Apply(context.Response, status);
+            }
+
             _metrics.RequestCompleted(listener, rule?.Route, backendName, status, elapsed);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
@@ -230,7 +242,7 @@ internal sealed partial class GatewayPipeline
             context.RequestAborted = deadline.Token;
         }
 
-        var invoker = _transport.GetInvoker(endpoint.Endpoint, backend.Protocol);
+        var invoker = _transport.GetInvoker(endpoint.Endpoint, backend);
         endpoint.Begin();
         try
         {

@@ -48,8 +48,8 @@ internal sealed partial class MirrorSender(IBackendTransport transport, Endpoint
                 body = await ReadSmallBodyAsync(context.Request);
             }
 
-            var message = BuildRequest(context.Request, endpoint, mirror.Backend.Protocol, path, host, body);
-            _ = SendAsync(transport.GetInvoker(endpoint.Endpoint, mirror.Backend.Protocol), message, endpoint, mirror.Backend.Name);
+            var message = BuildRequest(context.Request, endpoint.DestinationPrefix, mirror.Backend.Protocol, path, host, body);
+            _ = SendAsync(transport.GetInvoker(endpoint.Endpoint, mirror.Backend), message, endpoint, mirror.Backend.Name);
         }
     }
 
@@ -79,9 +79,9 @@ internal sealed partial class MirrorSender(IBackendTransport transport, Endpoint
         return read == buffer.Length ? buffer : buffer[..read];
     }
 
-    private static HttpRequestMessage BuildRequest(HttpRequest request, EndpointState endpoint, BackendProtocol protocol, string path, string host, byte[]? body)
+    private static HttpRequestMessage BuildRequest(HttpRequest request, string destinationPrefix, BackendProtocol protocol, string path, string host, byte[]? body)
     {
-        var uri = new Uri(endpoint.DestinationPrefix.TrimEnd('/') + new PathString(path).ToUriComponent() + request.QueryString.ToUriComponent());
+        var uri = new Uri(destinationPrefix.TrimEnd('/') + new PathString(path).ToUriComponent() + request.QueryString.ToUriComponent());
         var message = new HttpRequestMessage(new HttpMethod(request.Method), uri)
         {
             Version = protocol == BackendProtocol.H2c ? HttpVersion.Version20 : HttpVersion.Version11,

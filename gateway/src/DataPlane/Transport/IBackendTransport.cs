@@ -10,4 +10,11 @@ namespace Meshway.DataPlane.Transport;
 public interface IBackendTransport
 {
     HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendProtocol protocol);
+
+    /// <summary>
+    /// The invoker for one endpoint of <paramref name="backend"/>, which may carry more than the protocol
+    /// (TLS origination from a BackendTLSPolicy). Transports that only care about the protocol need not
+    /// implement it.
+    /// </summary>
+    HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendModel backend) => GetInvoker(endpoint, backend.Protocol);
 }

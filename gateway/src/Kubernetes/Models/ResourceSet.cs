@@ -23,6 +23,9 @@ public sealed class ResourceSet
         GatewayClasses = Latest(objects.OfType<GatewayClass>());
         Gateways = Latest(objects.OfType<Gateway>());
         HttpRoutes = Latest(objects.OfType<HttpRoute>());
+        GrpcRoutes = Latest(objects.OfType<GrpcRoute>());
+        BackendTlsPolicies = Latest(objects.OfType<BackendTlsPolicy>());
+        ConfigMaps = Latest(objects.OfType<ConfigMap>());
         ReferenceGrants = Latest(objects.OfType<ReferenceGrant>());
         Services = Latest(objects.OfType<Service>());
         Secrets = Latest(objects.OfType<Secret>());
@@ -55,6 +58,12 @@ public sealed class ResourceSet
 
     public ImmutableArray<HttpRoute> HttpRoutes { get; }
 
+    public ImmutableArray<GrpcRoute> GrpcRoutes { get; }
+
+    public ImmutableArray<BackendTlsPolicy> BackendTlsPolicies { get; }
+
+    public ImmutableArray<ConfigMap> ConfigMaps { get; }
+
     public ImmutableArray<ReferenceGrant> ReferenceGrants { get; }
 
     public ImmutableArray<Service> Services { get; }
@@ -74,6 +83,9 @@ public sealed class ResourceSet
     }
 
     public Service? FindService(string @namespace, string name) => _services.GetValueOrDefault(Key(@namespace, name));
+
+    public ConfigMap? FindConfigMap(string @namespace, string name) =>
+        ConfigMaps.FirstOrDefault(c => c.Namespace == @namespace && c.Name == name);
 
     public Secret? FindSecret(string @namespace, string name) => _secrets.GetValueOrDefault(Key(@namespace, name));
 

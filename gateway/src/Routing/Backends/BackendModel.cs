@@ -16,8 +16,10 @@ public sealed class BackendModel
         ImmutableArray<EndpointModel> endpoints,
         BackendProtocol protocol = BackendProtocol.Http1,
         ImmutableArray<RouteFilter> filters = default,
-        bool invalid = false)
+        bool invalid = false,
+        BackendTlsModel? tls = null)
     {
+        Tls = tls;
         Name = name;
         Weight = weight;
         Endpoints = endpoints.IsDefault ? [] : endpoints;
@@ -39,6 +41,9 @@ public sealed class BackendModel
     public ImmutableArray<RouteFilter> Filters { get; }
 
     public bool Invalid { get; }
+
+    /// <summary>Set when a BackendTLSPolicy applies: the gateway connects to the endpoints over TLS.</summary>
+    public BackendTlsModel? Tls { get; }
 
     public static BackendModel InvalidRef(string name, int weight) => new(name, weight, [], invalid: true);
 }

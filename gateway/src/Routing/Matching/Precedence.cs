@@ -35,6 +35,23 @@ public sealed class Precedence : IComparer<RouteEntry>
             return c;
         }
 
+        if (x.Match.Grpc is { } gx && y.Match.Grpc is { } gy)
+        {
+            // GRPCRoute: most service characters, then most method characters, then most header matches.
+            c = gy.ServiceLength.CompareTo(gx.ServiceLength);
+            if (c == 0)
+            {
+                c = gy.MethodLength.CompareTo(gx.MethodLength);
+            }
+
+            if (c == 0)
+            {
+                c = y.Match.Headers.Length.CompareTo(x.Match.Headers.Length);
+            }
+
+            return c != 0 ? c : TieBreak(x, y);
+        }
+
         c = KindRank(x.Match.Path.Kind).CompareTo(KindRank(y.Match.Path.Kind));
         if (c != 0)
         {
@@ -66,7 +83,13 @@ public sealed class Precedence : IComparer<RouteEntry>
             return c;
         }
 
-        c = x.RouteCreated.CompareTo(y.RouteCreated);
+        return TieBreak(x, y);
+    }
+
+    /// <summary>The spec's tie-breakers: oldest route, then "{namespace}/{name}", then rule order, then match order.</summary>
+    private static int TieBreak(RouteEntry x, RouteEntry y)
+    {
+        var c = x.RouteCreated.CompareTo(y.RouteCreated);
         if (c != 0)
         {
             return c;

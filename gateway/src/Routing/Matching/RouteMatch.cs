@@ -9,8 +9,10 @@ public sealed class RouteMatch
         PathMatch? path = null,
         string? method = null,
         ImmutableArray<ValueMatch> headers = default,
-        ImmutableArray<ValueMatch> queryParameters = default)
+        ImmutableArray<ValueMatch> queryParameters = default,
+        GrpcMethodSpecificity? grpc = null)
     {
+        Grpc = grpc;
         Path = path ?? PathMatch.Default;
         Method = method;
         Headers = headers.IsDefault ? [] : headers;
@@ -24,6 +26,9 @@ public sealed class RouteMatch
     public ImmutableArray<ValueMatch> Headers { get; }
 
     public ImmutableArray<ValueMatch> QueryParameters { get; }
+
+    /// <summary>Set for GRPCRoute matches: they are ranked by service/method length instead of by path kind.</summary>
+    public GrpcMethodSpecificity? Grpc { get; }
 
     public bool IsMatch<TRequest>(in TRequest request)
         where TRequest : IRequestView

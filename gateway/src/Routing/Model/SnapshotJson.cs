@@ -146,6 +146,23 @@ public static class SnapshotJson
             json["protocol"] = backend.Protocol.ToString();
         }
 
+        if (backend.Tls is { } tls)
+        {
+            var cas = new JsonArray();
+            foreach (var ca in tls.CaCertificates)
+            {
+                cas.Add(ca.Subject);
+            }
+
+            json["tls"] = new JsonObject
+            {
+                ["policy"] = tls.Policy,
+                ["hostname"] = tls.Hostname,
+                ["caCertificates"] = tls.CaCertificates.Length == 0 ? "System" : cas,
+                ["subjectAltNames"] = new JsonArray([.. tls.DnsNames.Concat(tls.Uris).Select(n => (JsonNode?)JsonValue.Create(n))]),
+            };
+        }
+
         var endpoints = new JsonArray();
         foreach (var endpoint in backend.Endpoints)
         {

@@ -28,7 +28,9 @@ internal static class BackendResolver
         string? @namespace,
         int? port,
         int weight,
-        ImmutableArray<RouteFilter> filters = default)
+        ImmutableArray<RouteFilter> filters = default,
+        string fromKind = "HTTPRoute",
+        BackendProtocol? protocolOverride = null)
     {
         var targetNamespace = string.IsNullOrEmpty(@namespace) ? routeNamespace : @namespace;
         var displayName = targetNamespace + "/" + (name ?? "") + (port is { } p ? ":" + p.ToString(CultureInfo.InvariantCulture) : "");
@@ -43,7 +45,7 @@ internal static class BackendResolver
             return Invalid(displayName, weight, Reasons.BackendNotFound, "backendRef has no name");
         }
 
-        if (!ReferenceGrants.Allows(resources, KubeKinds.GatewayGroup, "HTTPRoute", routeNamespace, "", "Service", targetNamespace, name))
+        if (!ReferenceGrants.Allows(resources, KubeKinds.GatewayGroup, fromKind, routeNamespace, "", "Service", targetNamespace, name))
         {
             return Invalid(displayName, weight, Reasons.RefNotPermitted,
                 $"backendRef to Service {targetNamespace}/{name} is not permitted by any ReferenceGrant in namespace {targetNamespace}");
@@ -68,14 +70,24 @@ internal static class BackendResolver
                 $"Service {targetNamespace}/{name} has no port {port}");
         }
 
-        var protocol = servicePort.AppProtocol switch
+        // A GRPCRoute backend speaks HTTP/2 whatever the port says (gRPC has no HTTP/1.1 mapping).
+        var protocol = protocolOverride ?? servicePort.AppProtocol switch
         {
             AppProtocolH2c => BackendProtocol.H2c,
             AppProtocolWebSocket => BackendProtocol.WebSocket,
             _ => BackendProtocol.Http1,
         };
         var endpoints = EndpointsOf(resources, targetNamespace, name, servicePort);
-        return (new BackendModel(displayName, weight, endpoints, protocol, filters), null);
+
+        // BackendTLSPolicy: TLS to the endpoints; a policy we cannot honour fails closed (500), it never
+        // falls back to plaintext. Its problems are reported on the policy itself.
+        var tls = BackendTlsPolicies.For(resources, targetNamespace, name, servicePort.Name);
+        if (tls is not null && tls.Model is null)
+        {
+            return (BackendModel.InvalidRef(displayName, weight), null);
+        }
+
+        return (new BackendModel(displayName, weight, endpoints, protocol, filters, tls: tls?.Model), null);
     }
 
     /// <summary>

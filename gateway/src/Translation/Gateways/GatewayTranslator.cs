@@ -116,12 +116,20 @@ internal static class GatewayTranslator
         return listener;
     }
 
+    /// <summary>The route kinds an HTTP or HTTPS listener takes, in the order supportedKinds lists them.</summary>
+    private static readonly string[] HttpListenerKinds = ["HTTPRoute", "GRPCRoute"];
+
     private static void ResolveKinds(ListenerState listener, GatewayListener spec)
     {
         var kinds = spec.AllowedRoutes?.Kinds;
         if (kinds is null || kinds.Count == 0)
         {
-            listener.SupportedKinds.Add(new RouteGroupKind { Group = KubeKinds.GatewayGroup, Kind = "HTTPRoute" });
+            // Every kind we serve on HTTP/HTTPS (gRPC is HTTP/2: h2c with prior knowledge, or TLS with ALPN h2).
+            foreach (var supported in HttpListenerKinds)
+            {
+                listener.SupportedKinds.Add(new RouteGroupKind { Group = KubeKinds.GatewayGroup, Kind = supported });
+            }
+
             return;
         }
 
@@ -129,11 +137,11 @@ internal static class GatewayTranslator
         foreach (var kind in kinds)
         {
             var group = kind?.Group ?? KubeKinds.GatewayGroup;
-            if (group == KubeKinds.GatewayGroup && kind?.Kind == "HTTPRoute")
+            if (group == KubeKinds.GatewayGroup && kind?.Kind is { } name && HttpListenerKinds.Contains(name))
             {
-                if (!listener.SupportedKinds.Exists(k => k.Kind == "HTTPRoute"))
+                if (!listener.SupportedKinds.Exists(k => k.Kind == name))
                 {
-                    listener.SupportedKinds.Add(new RouteGroupKind { Group = group, Kind = "HTTPRoute" });
+                    listener.SupportedKinds.Add(new RouteGroupKind { Group = group, Kind = name });
                 }
             }
             else
@@ -145,7 +153,7 @@ internal static class GatewayTranslator
         if (invalid.Count > 0)
         {
             listener.KindsError = new ConfigError(Reasons.InvalidRouteKinds,
-                $"unsupported route kinds: {string.Join(", ", invalid)} (only HTTPRoute)");
+                $"unsupported route kinds: {string.Join(", ", invalid)} (only HTTPRoute and GRPCRoute)");
         }
     }
 

@@ -45,6 +45,9 @@ internal sealed class ListenerState
 
     public bool AllowsHttpRoute => SupportedKinds.Count > 0;
 
+    /// <summary>Whether routes of <paramref name="kind"/> (HTTPRoute, GRPCRoute) may attach here.</summary>
+    public bool AllowsKind(string kind) => SupportedKinds.Exists(k => k.Kind == kind);
+
     public X509Certificate2? Certificate { get; set; }
 
     /// <summary>Routes that attached (accepted for this listener), in route order.</summary>

@@ -9,12 +9,15 @@ namespace Meshway.Translation.Routes;
 internal sealed record CompiledRule(RouteRuleModel Model, IReadOnlyList<RouteMatch> Matches);
 
 /// <summary>
-/// An HTTPRoute after its rules were checked and compiled, independent of where it attaches: the rules that
+/// An HTTPRoute or GRPCRoute after its rules were checked and compiled, independent of where it attaches: the rules that
 /// survived, the problems found (as the status conditions they become) and the route's precedence facts.
 /// </summary>
 internal sealed class CompiledRoute
 {
-    public required HttpRoute Route { get; init; }
+    public required KubeObject Route { get; init; }
+
+    /// <summary>"HTTPRoute" or "GRPCRoute": which listener kinds it needs, and the cross-type hostname rule.</summary>
+    public string Kind { get; init; } = "HTTPRoute";
 
     public required IReadOnlyList<CompiledRule> Rules { get; init; }
 

@@ -211,7 +211,7 @@ internal static class HttpRouteCompiler
     }
 
     /// <summary>The parser's own words, with the offset in the user's pattern (we wrap it as ^(?:...)$ to anchor it).</summary>
-    private static string RegexError(ArgumentException e, string pattern) => e is RegexParseException parse
+    internal static string RegexError(ArgumentException e, string pattern) => e is RegexParseException parse
         ? $"{parse.Error} at offset {Math.Clamp(parse.Offset - 4, 0, pattern.Length)}"
         : e.Message;
 
@@ -282,7 +282,7 @@ internal static class HttpRouteCompiler
         return (new RouteMatch(path, method, headers, query), null);
     }
 
-    private static (ImmutableArray<ValueMatch> Matches, string? Error) CompileValueMatches(
+    internal static (ImmutableArray<ValueMatch> Matches, string? Error) CompileValueMatches(
         List<HttpValueMatch>? specs, string what, bool ignoreCase)
     {
         var result = ImmutableArray.CreateBuilder<ValueMatch>();
@@ -369,7 +369,7 @@ internal static class HttpRouteCompiler
         }
     }
 
-    private static (HeaderModifier? Modifier, string? Error) CompileHeaders(HttpHeaderFilter? spec, string type)
+    internal static (HeaderModifier? Modifier, string? Error) CompileHeaders(HttpHeaderFilter? spec, string type)
     {
         if (spec is null)
         {
@@ -496,8 +496,9 @@ internal static class HttpRouteCompiler
         }
     }
 
-    private static (RouteFilter? Filter, string? Error, ConfigError? RefError) CompileMirror(
-        HttpRequestMirrorFilter? spec, HttpRoute route, ResourceSet resources)
+    internal static (RouteFilter? Filter, string? Error, ConfigError? RefError) CompileMirror(
+        HttpRequestMirrorFilter? spec, KubeObject route, ResourceSet resources, string fromKind = "HTTPRoute",
+        BackendProtocol? protocolOverride = null)
     {
         if (spec?.BackendRef is not { } target)
         {
@@ -526,7 +527,8 @@ internal static class HttpRouteCompiler
         }
 
         var (backend, error) = BackendResolver.Resolve(
-            resources, route.Namespace, target.Group, target.Kind, target.Name, target.Namespace, target.Port, 1);
+            resources, route.Namespace, target.Group, target.Kind, target.Name, target.Namespace, target.Port, 1,
+            fromKind: fromKind, protocolOverride: protocolOverride);
         // A mirror that cannot be resolved mirrors nothing; the primary traffic is unaffected.
         return error is not null ? (null, null, error) : (new RequestMirrorFilter(backend, percent), null, null);
     }

@@ -45,18 +45,18 @@ internal static class RouteAttachment
         }
 
         var allowed = candidates
-            .Where(l => l.CanAttach && AllowedRoutesPolicy.AllowsNamespace(l, route.Route.Namespace, resources))
+            .Where(l => l.CanAttach && l.AllowsKind(route.Kind) && AllowedRoutesPolicy.AllowsNamespace(l, route.Route.Namespace, resources))
             .ToList();
-        if (!candidates.Exists(l => l.CanAttach))
+        if (!candidates.Exists(l => l.CanAttach && l.AllowsKind(route.Kind)))
         {
             return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
-                $"listener(s) {string.Join(", ", candidates.Select(l => l.Name))} of Gateway {gateway.Namespace}/{gateway.Name} do not accept HTTPRoutes"));
+                $"listener(s) {string.Join(", ", candidates.Select(l => l.Name))} of Gateway {gateway.Namespace}/{gateway.Name} do not accept {route.Kind}s"));
         }
 
         if (allowed.Count == 0)
         {
             return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
-                $"no listener of Gateway {gateway.Namespace}/{gateway.Name} allows HTTPRoutes from namespace {route.Route.Namespace}"));
+                $"no listener of Gateway {gateway.Namespace}/{gateway.Name} allows {route.Kind}s from namespace {route.Route.Namespace}"));
         }
 
         var attached = new List<(ListenerState, IReadOnlyList<HostnameMatch.Effective>)>();

@@ -11,14 +11,20 @@ internal static class StatusWriter
     /// <summary>The features we implement for real, by their v1.6 names (pkg/features), sorted as the status schema expects.</summary>
     public static readonly IReadOnlyList<string> SupportedFeatures = new[]
     {
+        "BackendTLSPolicy",
+        "BackendTLSPolicySANValidation",
         "Gateway",
         "GatewayHTTPListenerIsolation",
+        "GatewayHTTPSListenerDetectMisdirectedRequests",
         "GatewayPort8080",
         "GatewayStaticAddresses",
+        "GRPCRoute",
         "HTTPRoute",
         "HTTPRoute303RedirectStatusCode",
         "HTTPRoute307RedirectStatusCode",
         "HTTPRoute308RedirectStatusCode",
+        "HTTPRouteBackendProtocolH2C",
+        "HTTPRouteBackendProtocolWebSocket",
         "HTTPRouteBackendRequestHeaderModification",
         "HTTPRouteBackendTimeout",
         "HTTPRouteHostRewrite",

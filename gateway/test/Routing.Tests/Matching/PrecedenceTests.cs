@@ -26,6 +26,31 @@ public sealed class PrecedenceTests
     }
 
     [Fact]
+    public void Grpc_ServiceWideMatch_BeatsMethodOnlyMatch()
+    {
+        // As path matches, the method-only regex would outrank the service prefix; GRPCRoute precedence
+        // counts service characters first.
+        var winner = Winner(
+            new FakeRequest("/echo.Echo/Stream"),
+            Entry(new RouteMatch(PathMatch.Regex("/[^/]+/Stream"), grpc: new GrpcMethodSpecificity(0, 6)), "method"),
+            Entry(new RouteMatch(PathMatch.Prefix("/echo.Echo/"), grpc: new GrpcMethodSpecificity(9, 0)), "service"));
+
+        Assert.Equal("service#0.0", winner);
+    }
+
+    [Fact]
+    public void Grpc_SameServiceAndMethod_MoreHeaderMatchesWin()
+    {
+        var winner = Winner(
+            new FakeRequest("/echo.Echo/Unary", headers: [("x-tenant", "blue")]),
+            Entry(new RouteMatch(PathMatch.Exact("/echo.Echo/Unary"), grpc: new GrpcMethodSpecificity(9, 5)), "plain"),
+            Entry(new RouteMatch(PathMatch.Exact("/echo.Echo/Unary"), headers: [ValueMatch.Exact("x-tenant", "blue")],
+                grpc: new GrpcMethodSpecificity(9, 5)), "header"));
+
+        Assert.Equal("header#0.0", winner);
+    }
+
+    [Fact]
     public void Exact_BeatsPrefix_EvenALongerOne()
     {
         var winner = Winner(
