@@ -104,6 +104,9 @@ public sealed class IstioCaClient : ICertificateAuthorityClient, IDisposable
         }
     }
 
+    /// <summary>gRPC status DEADLINE_EXCEEDED.</summary>
+    private const int GrpcDeadlineExceeded = 4;
+
     public void Dispose() => _invoker.Dispose();
 
     private IReadOnlyList<string> ReadResponse(HttpResponseMessage response, byte[] body)
@@ -125,6 +128,13 @@ public sealed class IstioCaClient : ICertificateAuthorityClient, IDisposable
         if (!int.TryParse(status, out var code))
         {
             throw new CertificateProvisioningException($"the mesh CA at {_options.Address} sent an invalid grpc-status '{status}'");
+        }
+
+        if (code == GrpcDeadlineExceeded)
+        {
+            // The server enforced the grpc-timeout we sent before our own timer fired: the same deadline.
+            throw new CertificateProvisioningException(
+                $"the mesh CA at {_options.Address} did not answer within {_options.Timeout.TotalSeconds:0.###}s (deadline exceeded)");
         }
 
         if (code != 0)
