@@ -132,6 +132,10 @@ def nginx_upstream_conf(workdir):
     www = os.path.join(workdir, "www")
     os.makedirs(www, exist_ok=True)
     open(os.path.join(www, "4k"), "w").write(BODY_4K)
+    # nginx workers run as an unprivileged user: mkdtemp's 0700 would make /4k a 403 for every target.
+    for path in (workdir, www):
+        os.chmod(path, 0o755)
+    os.chmod(os.path.join(www, "4k"), 0o644)
     conf = f"""
 worker_processes 1;
 pid {workdir}/nginx-up.pid;
@@ -256,13 +260,15 @@ spec:
 """
 
 
-def write_meshway_config(confdir, routes):
-    """routes=0: a single catch-all route (host-less) for traffic runs; N>0: N hostnamed routes + catch-all."""
+def write_meshway_config(confdir, routes, catch_all=True):
+    """A catch-all route (host-less, for the traffic runs) unless catch_all is False, plus N hostnamed routes.
+    Propagation must run without the catch-all: it would answer 200 for a route before the route exists."""
     os.makedirs(confdir, exist_ok=True)
     for f in os.listdir(confdir):
         os.remove(os.path.join(confdir, f))
     base = GATEWAY_HEAD + service_yaml("up-a", UPSTREAM_H1) + service_yaml("up-b", UPSTREAM_B)
-    base += route_yaml("catch-all", None, "/", "up-a")
+    if catch_all:
+        base += route_yaml("catch-all", None, "/", "up-a")
     open(os.path.join(confdir, "00-base.yaml"), "w").write(base)
     if routes:
         body = "".join(route_yaml(f"r{i}", f"{i}-route.example.com", f"/{i}", "up-a") for i in range(routes))
@@ -386,13 +392,13 @@ def route_scale(root, workdir, quick):
     rows = []
     for n in sizes:
         confdir = os.path.join(workdir, f"scale-{n}")
-        write_meshway_config(confdir, n)
+        write_meshway_config(confdir, n, catch_all=False)
         p, ready_s = start_meshway(root, confdir)
         try:
             target = f"{n // 2}-route.example.com"
             status = http_get(MESHWAY, f"/{n // 2}/x", host=target)
             rss_idle = p.rss_mb("VmRSS")
-            run_wrk(MESHWAY, 16, 2, f"/{n // 2}/x", host=target)  # warm-up
+            run_wrk(MESHWAY, 16, 3 if quick else 6, f"/{n // 2}/x", host=target)  # warm-up: JIT tiers settle
             r = run_wrk(MESHWAY, 16, seconds, f"/{n // 2}/x", host=target)
             rows.append({"routes": n, "ready_s": ready_s, "first_status": status, "rss_idle": rss_idle,
                          "rss_peak": p.rss_mb(), "rps": r["rps"], "errors": r["errors"],
@@ -417,7 +423,7 @@ def propagation(root, workdir, quick):
     base = 1000 if quick else 5000
     adds = 10 if quick else 40
     confdir = os.path.join(workdir, "propagation")
-    write_meshway_config(confdir, base)
+    write_meshway_config(confdir, base, catch_all=False)
     p, _ = start_meshway(root, confdir)
     times, bad = [], 0
     try:
