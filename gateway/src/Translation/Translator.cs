@@ -226,12 +226,51 @@ public static class Translator
     private static HostnameTable<RouteTable> BuildHosts(ListenerState listener)
     {
         var keys = listener.Routes.SelectMany(r => r.Hostnames).Select(h => h.Hostname).Distinct(StringComparer.Ordinal).ToList();
+
+        // Only a wildcard (or "*") hostname covers a name other than itself, so a key's candidates are the
+        // routes with that exact hostname plus the routes with any wildcard: linear in routes for the usual
+        // one-hostname-per-route configs instead of keys x routes.
+        var routes = listener.Routes;
+        var byExactHost = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        var withWildcard = new List<int>();
+        for (var r = 0; r < routes.Count; r++)
+        {
+            var wildcard = false;
+            foreach (var effective in routes[r].Hostnames)
+            {
+                if (effective.Hostname.StartsWith('*'))
+                {
+                    wildcard = true;
+                }
+                else if (!byExactHost.TryGetValue(effective.Hostname, out var list))
+                {
+                    byExactHost[effective.Hostname] = [r];
+                }
+                else if (list[^1] != r)
+                {
+                    list.Add(r);
+                }
+            }
+
+            if (wildcard)
+            {
+                withWildcard.Add(r);
+            }
+        }
+
         var tables = new List<KeyValuePair<string, RouteTable>>();
         foreach (var key in keys)
         {
-            var entries = new List<RouteEntry>();
-            foreach (var attached in listener.Routes)
+            var candidates = new SortedSet<int>(withWildcard);
+            if (byExactHost.TryGetValue(key, out var exact))
             {
+                candidates.UnionWith(exact);
+            }
+
+            var entries = new List<RouteEntry>();
+            foreach (var index in candidates)
+            {
+                var attached = routes[index];
                 int? priority = null;
                 foreach (var effective in attached.Hostnames)
                 {
