@@ -134,40 +134,14 @@ internal static class GrpcRouteCompiler
         }
 
         // 3. Backends, always HTTP/2.
-        var backends = new List<BackendModel>();
-        foreach (var backendRef in rule.BackendRefs ?? [])
+        var (backends, backendsError, backendRefError) = BackendRefCompiler.Compile(
+            rule.BackendRefs, resources, route.Namespace,
+            filter => CompileFilter(filter, route, resources, backendLevel: true),
+            Kind, BackendProtocol.H2c);
+        refError ??= backendRefError;
+        if (backendsError is not null || backends is null)
         {
-            if (backendRef is null)
-            {
-                continue;
-            }
-
-            var backendFilters = ImmutableArray.CreateBuilder<RouteFilter>();
-            foreach (var filter in backendRef.Filters ?? [])
-            {
-                var (compiled, error, _) = CompileFilter(filter ?? new HttpRouteFilter(), route, resources, backendLevel: true);
-                if (error is not null)
-                {
-                    return (null, error, refError);
-                }
-
-                if (compiled is not null)
-                {
-                    backendFilters.Add(compiled);
-                }
-            }
-
-            var weight = backendRef.Weight ?? 1;
-            if (weight < 0)
-            {
-                return (null, $"backendRef {backendRef.Name}: weight must not be negative", refError);
-            }
-
-            var (backend, resolveError) = BackendResolver.Resolve(
-                resources, route.Namespace, backendRef.Group, backendRef.Kind, backendRef.Name, backendRef.Namespace,
-                backendRef.Port, weight, backendFilters.ToImmutable(), Kind, BackendProtocol.H2c);
-            refError ??= resolveError;
-            backends.Add(backend);
+            return (null, backendsError, refError);
         }
 
         var model = new RouteRuleModel(
