@@ -14,6 +14,8 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(Gateway))]
 [JsonSerializable(typeof(HttpRoute))]
 [JsonSerializable(typeof(GrpcRoute))]
+[JsonSerializable(typeof(TlsRoute))]
+[JsonSerializable(typeof(TcpRoute))]
 [JsonSerializable(typeof(BackendTlsPolicy))]
 [JsonSerializable(typeof(ConfigMap))]
 [JsonSerializable(typeof(ReferenceGrant))]

@@ -24,6 +24,8 @@ public sealed class ResourceSet
         Gateways = Latest(objects.OfType<Gateway>());
         HttpRoutes = Latest(objects.OfType<HttpRoute>());
         GrpcRoutes = Latest(objects.OfType<GrpcRoute>());
+        TlsRoutes = Latest(objects.OfType<TlsRoute>());
+        TcpRoutes = Latest(objects.OfType<TcpRoute>());
         BackendTlsPolicies = Latest(objects.OfType<BackendTlsPolicy>());
         ConfigMaps = Latest(objects.OfType<ConfigMap>());
         ReferenceGrants = Latest(objects.OfType<ReferenceGrant>());
@@ -59,6 +61,10 @@ public sealed class ResourceSet
     public ImmutableArray<HttpRoute> HttpRoutes { get; }
 
     public ImmutableArray<GrpcRoute> GrpcRoutes { get; }
+
+    public ImmutableArray<TlsRoute> TlsRoutes { get; }
+
+    public ImmutableArray<TcpRoute> TcpRoutes { get; }
 
     public ImmutableArray<BackendTlsPolicy> BackendTlsPolicies { get; }
 
