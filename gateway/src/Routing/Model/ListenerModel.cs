@@ -17,8 +17,10 @@ public sealed class ListenerModel
         string name,
         string? hostname,
         HostnameTable<RouteTable> hosts,
-        X509Certificate2? certificate = null)
+        X509Certificate2? certificate = null,
+        StreamListenerModel? stream = null)
     {
+        Stream = stream;
         GatewayNamespace = gatewayNamespace;
         GatewayName = gatewayName;
         Name = name;
@@ -40,6 +42,9 @@ public sealed class ListenerModel
 
     public HostnameTable<RouteTable> Hosts { get; }
 
-    /// <summary>The serving certificate (with private key) of an HTTPS listener.</summary>
+    /// <summary>Set for TLS and TCP listeners (TLSRoute/TCPRoute); null for HTTP and HTTPS ones.</summary>
+    public StreamListenerModel? Stream { get; }
+
+    /// <summary>The serving certificate (with private key) of an HTTPS listener or a TLS listener in Terminate mode.</summary>
     public X509Certificate2? Certificate { get; }
 }

@@ -64,7 +64,42 @@ public static class SnapshotJson
         }
 
         json["hosts"] = hosts;
+        if (listener.Stream is { } stream)
+        {
+            json["stream"] = WriteStream(stream);
+        }
+
         return json;
+    }
+
+    private static JsonObject WriteStream(StreamListenerModel stream)
+    {
+        var json = new JsonObject { ["mode"] = stream.Mode.ToString() };
+        if (stream.Mode == StreamMode.Tcp)
+        {
+            json["route"] = stream.TcpRoute is { } tcp ? WriteStreamRoute(tcp) : null;
+            return json;
+        }
+
+        var sni = new JsonObject();
+        foreach (var (hostname, route) in stream.RoutesBySni.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            sni[hostname] = WriteStreamRoute(route);
+        }
+
+        json["sni"] = sni;
+        return json;
+    }
+
+    private static JsonObject WriteStreamRoute(StreamRoute route)
+    {
+        var backends = new JsonArray();
+        foreach (var backend in route.Backends.Backends)
+        {
+            backends.Add(WriteBackend(backend));
+        }
+
+        return new JsonObject { ["route"] = route.Route.Kind + "/" + route.Route, ["backends"] = backends };
     }
 
     private static JsonObject WriteEntry(RouteEntry entry)
