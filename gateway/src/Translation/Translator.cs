@@ -60,6 +60,16 @@ public static class Translator
             AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
         }
 
+        foreach (var route in resources.TlsRoutes)
+        {
+            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+        }
+
+        foreach (var route in resources.TcpRoutes)
+        {
+            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+        }
+
         RouteKindConflicts.Resolve(gateways, routeResults);
 
         // 3. The snapshot, then the status of everything we looked at.
@@ -152,7 +162,7 @@ public static class Translator
                         continue;
                     }
 
-                    if (socket.Protocol != listener.Protocol)
+                    if (!GatewayTranslator.Compatible(socket.Protocol, listener.Protocol!.Value))
                     {
                         listener.Conflict = new ConfigError(Reasons.ProtocolConflict,
                             $"{address}:{listener.Port} is already served with protocol {socket.Protocol.ToString().ToUpperInvariant()}");
@@ -195,18 +205,27 @@ public static class Translator
         {
             foreach (var listener in gateway.Listeners.Where(l => l.Programmed))
             {
-                var model = new ListenerModel(
-                    gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate);
+                var model = listener.StreamMode is { } mode
+                    ? new ListenerModel(gateway.Namespace, gateway.Name, listener.Name, listener.Hostname,
+                        HostnameTable<RouteTable>.Empty, listener.Certificate, StreamRoutes.Build(listener, mode))
+                    : new ListenerModel(
+                        gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate);
                 foreach (var address in gateway.Addresses)
                 {
                     var key = address + "|" + listener.Port;
                     if (!bindings.TryGetValue(key, out var binding))
                     {
                         binding = (address, listener.Port, listener.Protocol!.Value, []);
-                        bindings[key] = binding;
                         order.Add(key);
                     }
 
+                    // HTTPS and TLS listeners on one socket: it is a TLS socket that hands HTTPS SNIs on to HTTP.
+                    if (listener.Protocol == ListenerProtocol.Tls)
+                    {
+                        binding.Protocol = ListenerProtocol.Tls;
+                    }
+
+                    bindings[key] = binding;
                     binding.Listeners.Add(model);
                 }
             }

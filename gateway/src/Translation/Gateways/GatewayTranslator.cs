@@ -80,6 +80,8 @@ internal static class GatewayTranslator
         {
             "HTTP" => ListenerProtocol.Http,
             "HTTPS" => ListenerProtocol.Https,
+            "TLS" => ListenerProtocol.Tls,
+            "TCP" => ListenerProtocol.Tcp,
             _ => (ListenerProtocol?)null,
         };
         var hostnameValid = spec.Hostname is null || HostnameMatch.IsValid(spec.Hostname);
@@ -88,13 +90,14 @@ internal static class GatewayTranslator
             Gateway = gateway,
             Spec = spec,
             Protocol = protocol,
-            Hostname = hostnameValid ? spec.Hostname?.ToLowerInvariant() : null,
+            // A TCP listener has no name to match: the spec says its hostname is ignored.
+            Hostname = hostnameValid && protocol != ListenerProtocol.Tcp ? spec.Hostname?.ToLowerInvariant() : null,
         };
 
         if (protocol is null)
         {
             listener.AcceptError = new ConfigError(Reasons.UnsupportedProtocol,
-                $"protocol {spec.Protocol ?? "(none)"} is not supported; use HTTP or HTTPS");
+                $"protocol {spec.Protocol ?? "(none)"} is not supported; use HTTP, HTTPS, TLS or TCP");
             return listener; // no route kinds are supported on a protocol we do not speak
         }
 
@@ -107,25 +110,72 @@ internal static class GatewayTranslator
             listener.AcceptError = new ConfigError(Reasons.UnsupportedValue, $"hostname \"{spec.Hostname}\" is not a valid hostname");
         }
 
-        ResolveKinds(listener, spec);
+        var listenerKinds = protocol switch
+        {
+            ListenerProtocol.Tls => TlsListenerKinds,
+            ListenerProtocol.Tcp => TcpListenerKinds,
+            _ => HttpListenerKinds,
+        };
+        ResolveKinds(listener, spec, listenerKinds);
         if (protocol == ListenerProtocol.Https)
         {
             ResolveCertificate(listener, spec, resources);
+        }
+        else if (protocol == ListenerProtocol.Tls)
+        {
+            ResolveTlsMode(listener, spec, resources);
+        }
+        else if (protocol == ListenerProtocol.Tcp)
+        {
+            listener.StreamMode = StreamMode.Tcp;
         }
 
         return listener;
     }
 
+    /// <summary>
+    /// A TLS listener's tls.mode: Terminate (the default, needs certificateRefs like HTTPS) or Passthrough (the
+    /// gateway never decrypts, so certificateRefs are not used).
+    /// </summary>
+    private static void ResolveTlsMode(ListenerState listener, GatewayListener spec, ResourceSet resources)
+    {
+        switch (spec.Tls?.Mode ?? "Terminate")
+        {
+            case "Passthrough":
+                listener.StreamMode = StreamMode.TlsPassthrough;
+                break;
+            case "Terminate":
+                listener.StreamMode = StreamMode.TlsTerminate;
+                ResolveCertificate(listener, spec, resources);
+                break;
+            default:
+                listener.AcceptError ??= new ConfigError(Reasons.UnsupportedValue,
+                    $"tls.mode {spec.Tls?.Mode} is not supported; use Terminate or Passthrough");
+                break;
+        }
+    }
+
     /// <summary>The route kinds an HTTP or HTTPS listener takes, in the order supportedKinds lists them.</summary>
     private static readonly string[] HttpListenerKinds = ["HTTPRoute", "GRPCRoute"];
 
-    private static void ResolveKinds(ListenerState listener, GatewayListener spec)
+    private static readonly string[] TlsListenerKinds = ["TLSRoute"];
+
+    private static readonly string[] TcpListenerKinds = ["TCPRoute"];
+
+    /// <summary>
+    /// Whether listeners of these protocols may share one socket. Besides equal protocols, HTTPS and TLS may:
+    /// both start with a ClientHello, so the SNI tells which listener a connection belongs to (mixed mode).
+    /// </summary>
+    internal static bool Compatible(ListenerProtocol a, ListenerProtocol b) =>
+        a == b || (a is ListenerProtocol.Https or ListenerProtocol.Tls && b is ListenerProtocol.Https or ListenerProtocol.Tls);
+
+    private static void ResolveKinds(ListenerState listener, GatewayListener spec, string[] listenerKinds)
     {
         var kinds = spec.AllowedRoutes?.Kinds;
         if (kinds is null || kinds.Count == 0)
         {
-            // Every kind we serve on HTTP/HTTPS (gRPC is HTTP/2: h2c with prior knowledge, or TLS with ALPN h2).
-            foreach (var supported in HttpListenerKinds)
+            // Every kind we serve on this protocol (gRPC is HTTP/2: h2c with prior knowledge, or TLS with ALPN h2).
+            foreach (var supported in listenerKinds)
             {
                 listener.SupportedKinds.Add(new RouteGroupKind { Group = KubeKinds.GatewayGroup, Kind = supported });
             }
@@ -137,7 +187,7 @@ internal static class GatewayTranslator
         foreach (var kind in kinds)
         {
             var group = kind?.Group ?? KubeKinds.GatewayGroup;
-            if (group == KubeKinds.GatewayGroup && kind?.Kind is { } name && HttpListenerKinds.Contains(name))
+            if (group == KubeKinds.GatewayGroup && kind?.Kind is { } name && listenerKinds.Contains(name))
             {
                 if (!listener.SupportedKinds.Exists(k => k.Kind == name))
                 {
@@ -153,7 +203,7 @@ internal static class GatewayTranslator
         if (invalid.Count > 0)
         {
             listener.KindsError = new ConfigError(Reasons.InvalidRouteKinds,
-                $"unsupported route kinds: {string.Join(", ", invalid)} (only HTTPRoute and GRPCRoute)");
+                $"unsupported route kinds: {string.Join(", ", invalid)} (protocol {spec.Protocol} takes only {string.Join(" and ", listenerKinds)})");
         }
     }
 
@@ -162,14 +212,14 @@ internal static class GatewayTranslator
         if (spec.Tls?.Mode is { } mode && mode != "Terminate")
         {
             listener.AcceptError ??= new ConfigError(Reasons.UnsupportedValue,
-                $"tls.mode {mode} is not supported on an HTTPS listener; use Terminate");
+                $"tls.mode {mode} is not supported on an HTTPS listener; use Terminate (or protocol TLS for Passthrough)");
             return;
         }
 
         var refs = spec.Tls?.CertificateRefs;
         if (refs is null || refs.Count == 0)
         {
-            listener.CertificateError = new ConfigError(Reasons.InvalidCertificateRef, "an HTTPS listener needs tls.certificateRefs");
+            listener.CertificateError = new ConfigError(Reasons.InvalidCertificateRef, $"a {spec.Protocol} listener that terminates TLS needs tls.certificateRefs");
             return;
         }
 
@@ -258,16 +308,17 @@ internal static class GatewayTranslator
     }
 
     /// <summary>
-    /// Listeners of one Gateway that share a port must agree on the protocol (else every one of them is
-    /// ProtocolConflict) and, among those, must have distinct hostnames (else HostnameConflict). Conflicted
+    /// Listeners of one Gateway that share a port must agree on the protocol, HTTPS and TLS counting as one
+    /// (else every one of them is ProtocolConflict) and, among those, must have distinct hostnames (else
+    /// HostnameConflict; two TCP listeners on a port always conflict, having no hostname). Conflicted
     /// listeners are reported and not served.
     /// </summary>
     private static void DetectConflicts(List<ListenerState> listeners)
     {
         foreach (var byPort in listeners.Where(l => l.AcceptError is null).GroupBy(l => l.Port))
         {
-            var protocols = byPort.Select(l => l.Protocol).Distinct().Count();
-            if (protocols > 1)
+            var protocols = byPort.Select(l => l.Protocol!.Value).Distinct().ToList();
+            if (protocols.Exists(a => protocols.Exists(b => !Compatible(a, b))))
             {
                 foreach (var listener in byPort)
                 {

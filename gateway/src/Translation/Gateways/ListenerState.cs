@@ -29,6 +29,9 @@ internal sealed class ListenerState
 
     public ListenerProtocol? Protocol { get; init; }
 
+    /// <summary>For TLS and TCP listeners: passthrough, terminate or TCP; null for HTTP and HTTPS.</summary>
+    public StreamMode? StreamMode { get; set; }
+
     /// <summary>Accepted=False (UnsupportedProtocol, UnsupportedValue).</summary>
     public ConfigError? AcceptError { get; set; }
 
