@@ -36,7 +36,8 @@ public sealed class DataPlaneHost : IAsyncDisposable
         Transport = transport;
         Pipeline = new GatewayPipeline(
             Store, _services.GetRequiredService<IHttpForwarder>(), transport, Balancer, Metrics, loggerFactory.CreateLogger<GatewayPipeline>());
-        Listeners = new ListenerManager(Store, Pipeline, Metrics, loggerFactory, drainTimeout);
+        Listeners = new ListenerManager(Store, Pipeline, Metrics, loggerFactory, drainTimeout,
+            new Streams.StreamProxy(Store, Balancer, Metrics, loggerFactory.CreateLogger<Streams.StreamProxy>()));
     }
 
     public SnapshotStore Store { get; } = new();

@@ -57,6 +57,20 @@ internal sealed class EndpointBalancer
         {
             foreach (var listener in binding.Listeners)
             {
+                if (listener.Stream is { } stream)
+                {
+                    // TLS/TCP listeners: the in-flight count is the number of open spliced connections.
+                    if (stream.TcpRoute is { } tcp)
+                    {
+                        AddBackends(live, tcp.Backends.Backends);
+                    }
+
+                    foreach (var (_, route) in stream.RoutesBySni.Entries)
+                    {
+                        AddBackends(live, route.Backends.Backends);
+                    }
+                }
+
                 foreach (var (_, table) in listener.Hosts.Entries)
                 {
                     foreach (var entry in table.Entries)

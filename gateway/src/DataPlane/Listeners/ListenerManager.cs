@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Meshway.DataPlane.Metrics;
 using Meshway.DataPlane.Pipeline;
 using Meshway.DataPlane.Snapshots;
+using Meshway.DataPlane.Streams;
 using Meshway.Routing.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,6 +29,7 @@ public sealed partial class ListenerManager : IAsyncDisposable
 {
     private readonly SnapshotStore _store;
     private readonly GatewayPipeline _pipeline;
+    private readonly StreamProxy _streams;
     private readonly GatewayMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -42,7 +44,12 @@ public sealed partial class ListenerManager : IAsyncDisposable
     private static readonly List<SslApplicationProtocol> Alpn = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
     internal ListenerManager(
-        SnapshotStore store, GatewayPipeline pipeline, GatewayMetrics metrics, ILoggerFactory loggerFactory, TimeSpan? drainTimeout = null)
+        SnapshotStore store,
+        GatewayPipeline pipeline,
+        GatewayMetrics metrics,
+        ILoggerFactory loggerFactory,
+        TimeSpan? drainTimeout = null,
+        StreamProxy? streams = null)
     {
         _store = store;
         _pipeline = pipeline;
@@ -50,6 +57,7 @@ public sealed partial class ListenerManager : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ListenerManager>();
         _drainTimeout = drainTimeout ?? TimeSpan.FromSeconds(10);
+        _streams = streams ?? new StreamProxy(store, new Balancing.EndpointBalancer(), metrics, loggerFactory.CreateLogger<StreamProxy>());
     }
 
     /// <summary>Raised for each socket that failed to open during a reconcile.</summary>
@@ -185,12 +193,28 @@ public sealed partial class ListenerManager : IAsyncDisposable
                 {
                     listen.Use(H2cDetection.Middleware);
                 }
+                else if (binding.Protocol == ListenerProtocol.Tcp)
+                {
+                    // TCPRoute: the connection is spliced to the backend and never reaches HTTP.
+                    listen.Use(_streams.Tcp(slot));
+                }
                 else
                 {
+                    // A TLS socket routes by SNI first: passthrough is spliced before any TLS; terminate and
+                    // HTTPS (mixed mode) go through Kestrel's TLS, then terminate is spliced and HTTPS served.
+                    if (binding.Protocol == ListenerProtocol.Tls)
+                    {
+                        listen.Use(_streams.BeforeTls(slot));
+                    }
+
                     listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
                         OnConnection = context => ValueTask.FromResult(ServerOptions(slot, context.ClientHelloInfo.ServerName)),
                     });
+                    if (binding.Protocol == ListenerProtocol.Tls)
+                    {
+                        listen.Use(_streams.AfterTls());
+                    }
                 }
             });
         });
@@ -224,42 +248,43 @@ public sealed partial class ListenerManager : IAsyncDisposable
     /// </summary>
     private SslServerAuthenticationOptions ServerOptions(BindingSlot slot, string? sni)
     {
-        var certificate = SelectCertificate(slot, sni);
+        var (certificate, stream) = SelectCertificate(slot, sni);
         return new SslServerAuthenticationOptions
         {
             ServerCertificateContext = certificate is null ? null : _certificateContexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true)),
-            ApplicationProtocols = Alpn,
+            // A TLS Terminate listener carries opaque bytes: claiming h2 or http/1.1 would mislead the client.
+            ApplicationProtocols = stream ? null : Alpn,
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
     }
 
     /// <summary>The certificate for a TLS handshake, by SNI, from the snapshot current at handshake time.</summary>
-    private X509Certificate2? SelectCertificate(BindingSlot slot, string? sni)
+    private (X509Certificate2? Certificate, bool Stream) SelectCertificate(BindingSlot slot, string? sni)
     {
         var binding = slot.Resolve(_store.Current);
         if (binding is null)
         {
-            return null;
+            return (null, false);
         }
 
         var listener = binding.ListenersByHost.Find(sni ?? "");
         if (listener?.Certificate is { } certificate)
         {
-            return certificate;
+            return (certificate, listener.Stream is not null);
         }
 
         // No SNI (or no listener for it): the first listener with a certificate, so IP-address clients get an answer.
         var listeners = binding.Listeners;
         for (var i = 0; i < listeners.Length; i++)
         {
-            if (listeners[i].Certificate is { } any)
+            if (listeners[i].Certificate is { } any && listeners[i].Stream is null)
             {
-                return any;
+                return (any, false);
             }
         }
 
-        return null;
+        return (null, false);
     }
 
     private void ReportFailure(string key, string reason)

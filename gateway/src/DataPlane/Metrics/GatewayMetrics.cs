@@ -29,6 +29,9 @@ public sealed class GatewayMetrics
 
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
 
+    /// <summary>TLS passthrough/terminate and TCP connections (Streams/StreamProxy), rendered with the rest.</summary>
+    public Streams.StreamMetrics Streams { get; } = new();
+
     public void ConnectionOpened() => Interlocked.Increment(ref _activeConnections);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
@@ -128,6 +131,7 @@ public sealed class GatewayMetrics
             sb.Append("\"} ").Append(counter.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        Streams.Write(sb);
         return sb.ToString();
     }
 

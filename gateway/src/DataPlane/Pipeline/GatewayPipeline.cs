@@ -88,7 +88,7 @@ internal sealed partial class GatewayPipeline
             var request = context.Request;
             var host = request.Host.Value ?? "";
             listener = binding?.ListenersByHost.Find(host);
-            if (binding is { Protocol: ListenerProtocol.Https } && IsMisdirected(context, binding, listener))
+            if (binding is { Protocol: ListenerProtocol.Https or ListenerProtocol.Tls } && IsMisdirected(context, binding, listener))
             {
                 // The TLS session was set up for another listener (its certificate, its routes): the client
                 // must open a new connection for this Host (GatewayHTTPSListenerDetectMisdirectedRequests).
@@ -283,7 +283,7 @@ internal sealed partial class GatewayPipeline
     }
 
     /// <summary>The scheme the client used, from the socket's protocol (h2c detection makes connections look like TLS to Kestrel).</summary>
-    internal static string SchemeOf(PortBinding binding) => binding.Protocol == ListenerProtocol.Https ? "https" : "http";
+    internal static string SchemeOf(PortBinding binding) => binding.Protocol is ListenerProtocol.Https or ListenerProtocol.Tls ? "https" : "http";
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) =>
         a is null ? b : b is null ? a : (a.Value < b.Value ? a : b);

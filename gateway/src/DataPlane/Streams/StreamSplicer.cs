@@ -1,0 +1,111 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace Meshway.DataPlane.Streams;
+
+/// <summary>
+/// Copies bytes both ways between a client connection (Kestrel's pipe: raw bytes in passthrough and TCP,
+/// plaintext after TLS termination) and a backend socket, until both directions end.
+/// Client to backend: each segment the pipe holds is sent as is (Kestrel's pooled memory, nothing copied);
+/// the client's FIN becomes a half-close (shutdown send) toward the backend, whose answer keeps flowing.
+/// Backend to client: received straight into the pipe's pooled write memory. When the backend closes, the
+/// client connection is completed (Kestrel's transport then closes it: it has no write-only shutdown).
+/// No allocation per chunk in either direction.
+/// </summary>
+internal static class StreamSplicer
+{
+    private const int ReceiveSize = 16 * 1024;
+
+    public static async Task RunAsync(IDuplexPipe client, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
+    {
+        var up = ClientToBackendAsync(client.Input, backend, metrics, mode);
+        var down = BackendToClientAsync(backend, client.Output, metrics, mode);
+        var first = await Task.WhenAny(up, down);
+        if (first == down)
+        {
+            // The backend is done (or the client stopped reading): stop reading the client too.
+            client.Input.CancelPendingRead();
+        }
+        else if (up.Result == false)
+        {
+            // Client to backend failed (client reset, backend refused data): nothing more can flow.
+            backend.Close(0);
+        }
+
+        await Task.WhenAll(up, down);
+    }
+
+    /// <returns>true when the client ended its side cleanly (half-close passed on), false on an error or cancel.</returns>
+    private static async Task<bool> ClientToBackendAsync(PipeReader input, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
+                {
+                    var sent = 0;
+                    while (sent < segment.Length)
+                    {
+                        sent += await backend.SendAsync(segment[sent..], SocketFlags.None);
+                    }
+                }
+
+                metrics.FromClient(mode, buffer.Length);
+                input.AdvanceTo(buffer.End);
+                if (result.IsCanceled)
+                {
+                    return false;
+                }
+
+                if (result.IsCompleted)
+                {
+                    backend.Shutdown(SocketShutdown.Send);
+                    return true;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            await input.CompleteAsync();
+        }
+    }
+
+    private static async Task BackendToClientAsync(Socket backend, PipeWriter output, StreamMetrics metrics, Routing.Model.StreamMode mode)
+    {
+        try
+        {
+            while (true)
+            {
+                var memory = output.GetMemory(ReceiveSize);
+                var received = await backend.ReceiveAsync(memory, SocketFlags.None);
+                if (received == 0)
+                {
+                    break;
+                }
+
+                output.Advance(received);
+                metrics.ToClient(mode, received);
+                var flush = await output.FlushAsync();
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The backend reset or the client went away: closing is all that is left to do.
+        }
+        finally
+        {
+            await output.CompleteAsync();
+        }
+    }
+}
