@@ -200,8 +200,8 @@ public sealed partial class ListenerManager : IAsyncDisposable
                 }
                 else
                 {
-                    // A TLS socket routes by SNI first: passthrough is spliced before any TLS; terminate and
-                    // HTTPS (mixed mode) go through Kestrel's TLS, then terminate is spliced and HTTPS served.
+                    // A TLS socket routes by SNI first: TLSRoute connections (passthrough, terminate) are handled
+                    // there; HTTPS SNIs (mixed mode) go on to Kestrel's TLS and the HTTP pipeline.
                     if (binding.Protocol == ListenerProtocol.Tls)
                     {
                         listen.Use(_streams.BeforeTls(slot));
@@ -211,10 +211,6 @@ public sealed partial class ListenerManager : IAsyncDisposable
                     {
                         OnConnection = context => ValueTask.FromResult(ServerOptions(slot, context.ClientHelloInfo.ServerName)),
                     });
-                    if (binding.Protocol == ListenerProtocol.Tls)
-                    {
-                        listen.Use(_streams.AfterTls());
-                    }
                 }
             });
         });
@@ -248,12 +244,11 @@ public sealed partial class ListenerManager : IAsyncDisposable
     /// </summary>
     private SslServerAuthenticationOptions ServerOptions(BindingSlot slot, string? sni)
     {
-        var (certificate, stream) = SelectCertificate(slot, sni);
+        var (certificate, _) = SelectCertificate(slot, sni);
         return new SslServerAuthenticationOptions
         {
             ServerCertificateContext = certificate is null ? null : _certificateContexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true)),
-            // A TLS Terminate listener carries opaque bytes: claiming h2 or http/1.1 would mislead the client.
-            ApplicationProtocols = stream ? null : Alpn,
+            ApplicationProtocols = Alpn,
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };

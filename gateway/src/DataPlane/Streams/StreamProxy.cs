@@ -16,8 +16,9 @@ namespace Meshway.DataPlane.Streams;
 /// the ClientHello's SNI decides per connection:
 /// <list type="bullet">
 /// <item>a TLS Passthrough listener: splice the raw bytes (ClientHello included) to the route's backend;</item>
-/// <item>a TLS Terminate listener: let Kestrel's TLS (certificate by SNI) run, then splice plaintext
-///   (<see cref="AfterTls"/>);</item>
+/// <item>a TLS Terminate listener: complete the handshake here with an SslStream over the connection (the
+///   listener's certificate, no ALPN: the bytes are not HTTP), then splice plaintext. Kestrel's own TLS is
+///   not used for this because it always advertises the HTTP ALPN protocols;</item>
 /// <item>an HTTPS listener on the same port (mixed mode): hand on to Kestrel's HTTPS and the HTTP pipeline.</item>
 /// </list>
 /// The route is read from the snapshot current when the connection arrives; a later snapshot applies to later
@@ -27,8 +28,8 @@ namespace Meshway.DataPlane.Streams;
 /// </summary>
 internal sealed partial class StreamProxy
 {
-    /// <summary>connection.Items key: the route a TLS Terminate connection goes to once decrypted.</summary>
-    private static readonly object TerminateRouteKey = new();
+    // Keyed by certificate object: a snapshot that keeps a certificate keeps its context; a dropped one is collected.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Cryptography.X509Certificates.X509Certificate2, System.Net.Security.SslStreamCertificateContext> _contexts = new();
 
     private readonly SnapshotStore _store;
     private readonly EndpointBalancer _balancer;
@@ -51,12 +52,6 @@ internal sealed partial class StreamProxy
 
     /// <summary>First middleware of a TLS socket: reads the ClientHello (without consuming it) and routes by SNI.</summary>
     public Func<ConnectionDelegate, ConnectionDelegate> BeforeTls(BindingSlot slot) => next => connection => OnTlsConnectionAsync(connection, next, slot);
-
-    /// <summary>Middleware after Kestrel's TLS: a TLS Terminate connection is spliced, an HTTPS one goes on to HTTP.</summary>
-    public Func<ConnectionDelegate, ConnectionDelegate> AfterTls() => next => connection =>
-        connection.Items.TryGetValue(TerminateRouteKey, out var value) && value is (ListenerModel listener, StreamRoute route)
-            ? SpliceAsync(connection, listener, route, StreamMode.TlsTerminate)
-            : next(connection);
 
     /// <summary>The only middleware of a TCP socket: every connection goes to the listener's TCPRoute.</summary>
     public Func<ConnectionDelegate, ConnectionDelegate> Tcp(BindingSlot slot) => _ => connection =>
@@ -127,8 +122,7 @@ internal sealed partial class StreamProxy
 
         if (stream.Mode == StreamMode.TlsTerminate)
         {
-            connection.Items[TerminateRouteKey] = (listener, route);
-            await next(connection);
+            await TerminateAsync(connection, listener, route);
             return;
         }
 
@@ -142,8 +136,9 @@ internal sealed partial class StreamProxy
     private async Task<(ClientHelloStatus? Status, string? Sni)> PeekClientHelloAsync(ConnectionContext connection, BindingSlot slot)
     {
         var input = connection.Transport.Input;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        timeout.CancelAfter(HelloTimeout);
+        // Not linked to ConnectionClosed: Kestrel fires that on the client's FIN too, and a client that sends a
+        // ClientHello and half-closes must still be routed (or, if the hello is cut short, refused as truncated).
+        using var timeout = new CancellationTokenSource(HelloTimeout);
         try
         {
             while (true)
@@ -177,6 +172,55 @@ internal sealed partial class StreamProxy
         {
             Refuse(connection, slot, StreamRefusal.Truncated, "the connection failed before the ClientHello was complete: " + ex.Message);
             return (null, null);
+        }
+    }
+
+    private async Task TerminateAsync(ConnectionContext connection, ListenerModel listener, StreamRoute route)
+    {
+        if (listener.Certificate is not { } certificate)
+        {
+            Refuse(connection, listener, StreamRefusal.NoRoute, "the TLS Terminate listener has no certificate");
+            return;
+        }
+
+        await using var tls = new System.Net.Security.SslStream(new DuplexPipeStream(connection.Transport), leaveInnerStreamOpen: false);
+        using (var timeout = new CancellationTokenSource(HelloTimeout))
+        {
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = _contexts.GetValue(certificate, static c => System.Net.Security.SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true)),
+                    ClientCertificateRequired = false,
+                    CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                }, timeout.Token);
+            }
+            catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+            {
+                Refuse(connection, listener, StreamRefusal.Malformed, "TLS handshake failed: " + ex.Message);
+                return;
+            }
+        }
+
+        var (socket, endpoint) = await ConnectAsync(connection, listener, route);
+        if (socket is null)
+        {
+            return;
+        }
+
+        _metrics.Opened(StreamMode.TlsTerminate);
+        endpoint!.Begin();
+        try
+        {
+            using (socket)
+            {
+                await StreamSplicer.RunAsync(tls, socket, _metrics, StreamMode.TlsTerminate);
+            }
+        }
+        finally
+        {
+            endpoint.End();
+            _metrics.Closed(StreamMode.TlsTerminate);
         }
     }
 
@@ -246,8 +290,8 @@ internal sealed partial class StreamProxy
             }
 
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-            timeout.CancelAfter(ConnectTimeout);
+            // Only the timeout: a client that already half-closed (ConnectionClosed fired) still gets its answer.
+            using var timeout = new CancellationTokenSource(ConnectTimeout);
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(address, endpoint.Endpoint.Port), timeout.Token);

@@ -35,6 +35,83 @@ internal static class StreamSplicer
         await Task.WhenAll(up, down);
     }
 
+    /// <summary>
+    /// The same splice for a client that is a Stream (TLS terminated here by an SslStream): one pooled buffer
+    /// per direction for the connection's lifetime. The client's close_notify/FIN ends its side with a
+    /// half-close toward the backend; the backend's FIN sends close_notify to the client.
+    /// </summary>
+    public static async Task RunAsync(System.Net.Security.SslStream client, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
+    {
+        var up = StreamToBackendAsync(client, backend, metrics, mode);
+        var down = BackendToStreamAsync(backend, client, metrics, mode);
+        if (await Task.WhenAny(up, down) == up && !up.Result)
+        {
+            backend.Close(0);
+        }
+
+        await Task.WhenAll(up, down);
+    }
+
+    private static async Task<bool> StreamToBackendAsync(Stream client, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReceiveSize);
+        try
+        {
+            while (true)
+            {
+                var read = await client.ReadAsync(buffer.AsMemory());
+                if (read == 0)
+                {
+                    backend.Shutdown(SocketShutdown.Send);
+                    return true;
+                }
+
+                metrics.FromClient(mode, read);
+                var sent = 0;
+                while (sent < read)
+                {
+                    sent += await backend.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task BackendToStreamAsync(Socket backend, System.Net.Security.SslStream client, StreamMetrics metrics, Routing.Model.StreamMode mode)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReceiveSize);
+        try
+        {
+            while (true)
+            {
+                var received = await backend.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                if (received == 0)
+                {
+                    await client.ShutdownAsync(); // close_notify: the TLS way to say "no more data"
+                    break;
+                }
+
+                await client.WriteAsync(buffer.AsMemory(0, received));
+                metrics.ToClient(mode, received);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The backend reset or the client went away.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <returns>true when the client ended its side cleanly (half-close passed on), false on an error or cancel.</returns>
     private static async Task<bool> ClientToBackendAsync(PipeReader input, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
     {

@@ -23,7 +23,7 @@ public sealed class StreamProxyTests
     private static StreamListenerModel Sni(StreamMode mode, params (string Host, StreamRoute Route)[] routes) =>
         new(mode, new HostnameTable<StreamRoute>(routes.Select(r => new KeyValuePair<string, StreamRoute>(r.Host, r.Route))));
 
-    private static async Task<(SslStream Tls, X509Certificate? Presented)> ConnectTlsAsync(int port, string sni)
+    private static async Task<(SslStream Tls, X509Certificate? Presented)> ConnectTlsAsync(int port, string sni, List<SslApplicationProtocol>? alpn = null)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
@@ -32,6 +32,7 @@ public sealed class StreamProxyTests
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = sni,
+            ApplicationProtocols = alpn,
             RemoteCertificateValidationCallback = (_, cert, _, _) =>
             {
                 presented = cert is null ? null : new X509Certificate(cert);
