@@ -178,6 +178,12 @@ public sealed class TlsAndTcpRouteTests(TlsAndTcpRouteTests.Fixture fixture, ITe
         Assert.Equal("TLSRoute", kinds["term"]);
         Assert.Equal("TCPRoute", kinds["tcp"]);
         Assert.Equal("HTTPRoute,GRPCRoute", kinds["https"]);
+        var features = status.Require("GatewayClass", null, "meshway")["status"]!["supportedFeatures"]!.AsArray()
+            .Select(f => (string?)f!["name"]).ToList();
+        Assert.Contains("TLSRoute", features);
+        Assert.Contains("TLSRouteModeTerminate", features);
+        Assert.Contains("TLSRouteModeMixed", features);
+        Assert.Contains("TCPRoute", features);
     }
 
     [Fact]

@@ -42,6 +42,10 @@ internal static class StatusWriter
         "HTTPRouteResponseHeaderModification",
         "HTTPRouteSchemeRedirect",
         "ReferenceGrant",
+        "TCPRoute",
+        "TLSRoute",
+        "TLSRouteModeMixed",
+        "TLSRouteModeTerminate",
     }.Order(StringComparer.Ordinal).ToArray();
 
     public static ObjectStatus GatewayClass(GatewayClass gatewayClass)
