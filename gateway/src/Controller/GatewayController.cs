@@ -73,6 +73,7 @@ public sealed partial class GatewayController : IAsyncDisposable
             new WatchSpec(ResourceKind.Secrets, new InformerOptions { Selector = new ListSelector(FieldSelector: "type=" + Secret.TlsType) }),
             new WatchSpec(ResourceKind.Deployments, managed),
             new WatchSpec(ResourceKind.ServiceAccounts, managed),
+            .. StreamRouteWatches.Specs(),
         ], ReconcileAsync, loggers, options.Debounce);
         _elector = new LeaderElector(client, options.LeaseNamespace, options.LeaseName, options.Identity, options.LeaderElection, _logger);
         _elector.LeadershipChanged += leader =>
@@ -137,9 +138,10 @@ public sealed partial class GatewayController : IAsyncDisposable
                     var service = objects.OfType<Service>().FirstOrDefault(s => s.Namespace == gateway.Namespace && s.Name == ProxyResources.NameOf(gateway));
                     items.Add(item with { Status = WithServiceAddresses(item.Status, service, gateway.Generation) });
                 }
-                else if (item.Kind == "HTTPRoute")
+                else if (item.Kind is "HTTPRoute" or "TLSRoute" or "TCPRoute")
                 {
-                    var key = item.Namespace + "/" + item.Name;
+                    // TLS/TCP routes are keyed by kind too: an HTTPRoute may share a namespace/name with them.
+                    var key = (item.Kind == "HTTPRoute" ? "" : item.Kind + ":") + item.Namespace + "/" + item.Name;
                     if (!routeParents.TryGetValue(key, out var parents))
                     {
                         parents = [];
@@ -191,6 +193,15 @@ public sealed partial class GatewayController : IAsyncDisposable
         {
             var ours = routeParents.GetValueOrDefault(route.Namespace + "/" + route.Name) ?? [];
             await WriteAsync(ResourceKind.HttpRoutes, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
+        }
+
+        foreach (var route in objects)
+        {
+            if (StreamRouteWatches.KindOf(route) is { } kind && StreamRouteWatches.ResourceKindOf(route) is { } resourceKind)
+            {
+                var ours = routeParents.GetValueOrDefault(kind + ":" + route.Namespace + "/" + route.Name) ?? [];
+                await WriteAsync(resourceKind, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
+            }
         }
     }
 

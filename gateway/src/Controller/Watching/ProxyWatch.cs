@@ -22,6 +22,7 @@ public static class ProxyWatch
         new WatchSpec(ResourceKind.Services, new InformerOptions()),
         new WatchSpec(ResourceKind.EndpointSlices, new InformerOptions()),
         new WatchSpec(ResourceKind.Secrets, new InformerOptions { Selector = new ListSelector(FieldSelector: "type=" + Secret.TlsType) }),
+        .. StreamRouteWatches.Specs(),
     ];
 
     /// <summary>

@@ -26,6 +26,17 @@ public sealed record InformerOptions
     public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The kind's CRD may not be installed (TLSRoute, TCPRoute live in the experimental channel, or only in
+    /// newer releases), or an older RBAC may not grant it: a 404 or 403 on the list counts as synced and
+    /// empty, so the other kinds are still served;
+    /// the list is retried every <see cref="MissingKindRetry"/>, so a CRD installed later is picked up without
+    /// polling the API server while idle.
+    /// </summary>
+    public bool Optional { get; init; }
+
+    public TimeSpan MissingKindRetry { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>One change the informer applied to its cache (after de-duplication).</summary>
@@ -196,6 +207,19 @@ public sealed partial class Informer : IAsyncDisposable
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (KubeApiException ex) when (_options.Optional && needList && (ex.IsNotFound || ex.StatusCode == 403))
+            {
+                _synced.TrySetResult();
+                LogWatchFailed(_logger, Kind, "not served by the API server (CRD not installed?) or not permitted (RBAC); treated as empty", (long)_options.MissingKindRetry.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(_options.MissingKindRetry, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
             catch (KubeApiException ex) when (ex.IsGone)
             {

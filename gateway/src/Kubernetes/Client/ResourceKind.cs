@@ -9,6 +9,9 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind GatewayClasses = new(KubeKinds.GatewayGroup, "v1", "gatewayclasses", "GatewayClass", false, KubeJsonContext.Default.GatewayClass);
     public static readonly ResourceKind Gateways = new(KubeKinds.GatewayGroup, "v1", "gateways", "Gateway", true, KubeJsonContext.Default.Gateway);
     public static readonly ResourceKind HttpRoutes = new(KubeKinds.GatewayGroup, "v1", "httproutes", "HTTPRoute", true, KubeJsonContext.Default.HttpRoute);
+    public static readonly ResourceKind TlsRoutes = new(KubeKinds.GatewayGroup, "v1", "tlsroutes", "TLSRoute", true, KubeJsonContext.Default.TlsRoute);
+    public static readonly ResourceKind TlsRoutesV1Alpha2 = new(KubeKinds.GatewayGroup, "v1alpha2", "tlsroutes", "TLSRoute", true, KubeJsonContext.Default.TlsRoute);
+    public static readonly ResourceKind TcpRoutes = new(KubeKinds.GatewayGroup, "v1alpha2", "tcproutes", "TCPRoute", true, KubeJsonContext.Default.TcpRoute);
     public static readonly ResourceKind ReferenceGrants = new(KubeKinds.GatewayGroup, "v1beta1", "referencegrants", "ReferenceGrant", true, KubeJsonContext.Default.ReferenceGrant);
     public static readonly ResourceKind Services = new("", "v1", "services", "Service", true, KubeJsonContext.Default.Service);
     public static readonly ResourceKind Secrets = new("", "v1", "secrets", "Secret", true, KubeJsonContext.Default.Secret);

@@ -699,6 +699,9 @@ public sealed class TestApiServer : IAsyncDisposable
         ["gateway.networking.k8s.io/gateways"] = ("gateway.networking.k8s.io/v1", "Gateway"),
         ["gateway.networking.k8s.io/httproutes"] = ("gateway.networking.k8s.io/v1", "HTTPRoute"),
         ["gateway.networking.k8s.io/referencegrants"] = ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"),
+        // TLSRoute is served (every version path reaches the same store); TCPRoute is deliberately not, like a
+        // cluster without its CRD, so controller tests also cover an optional kind that answers 404.
+        ["gateway.networking.k8s.io/tlsroutes"] = ("gateway.networking.k8s.io/v1", "TLSRoute"),
     };
 
     private static readonly HashSet<string> ClusterScoped = new(StringComparer.Ordinal)
