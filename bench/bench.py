@@ -647,6 +647,10 @@ def main():
         churn_row = churn(args.root, workdir, args.quick)
 
         text = report(args, traffic_rows, fixed_rows, scale_rows, prop, churn_row, started)
+        # --- TLS passthrough throughput: bench/passthrough.py (hook added by the TLSRoute/L4 work) ---
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import passthrough
+        text += "\n" + passthrough.run(args.root, args.quick, workdir)
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
         suffix = "-quick" if args.quick else ""
         md = os.path.join(outdir, f"{stamp}{suffix}.md")
