@@ -14,7 +14,12 @@ namespace Meshway.DataPlane.Streams;
 /// </summary>
 internal static class StreamSplicer
 {
-    private const int ReceiveSize = 16 * 1024;
+    // Backend -> client receives: up to 64 KiB per syscall into pipe memory taken only once data is there
+    // (a zero-byte receive waits first), so an idle connection holds no buffer.
+    private const int ReceiveSize = 64 * 1024;
+
+    // The terminate path's two buffers live as long as the connection: one TLS record's worth each.
+    private const int StreamBufferSize = 16 * 1024;
 
     public static async Task RunAsync(IDuplexPipe client, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
     {
@@ -54,7 +59,7 @@ internal static class StreamSplicer
 
     private static async Task<bool> StreamToBackendAsync(Stream client, Socket backend, StreamMetrics metrics, Routing.Model.StreamMode mode)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReceiveSize);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(StreamBufferSize);
         try
         {
             while (true)
@@ -86,7 +91,7 @@ internal static class StreamSplicer
 
     private static async Task BackendToStreamAsync(Socket backend, System.Net.Security.SslStream client, StreamMetrics metrics, Routing.Model.StreamMode mode)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReceiveSize);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(StreamBufferSize);
         try
         {
             while (true)
@@ -160,6 +165,7 @@ internal static class StreamSplicer
         {
             while (true)
             {
+                await backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
                 var memory = output.GetMemory(ReceiveSize);
                 var received = await backend.ReceiveAsync(memory, SocketFlags.None);
                 if (received == 0)
