@@ -331,6 +331,21 @@ internal static class GatewayTranslator
 
             foreach (var byHost in byPort.GroupBy(l => l.Hostname ?? "", StringComparer.Ordinal).Where(g => g.Count() > 1))
             {
+                if (byHost.Select(l => l.Protocol).Distinct().Count() > 1)
+                {
+                    // HTTPS and TLS on one port and hostname: the SNI cannot choose between them. The conformance
+                    // suite (GatewayListenerProtocolAndRouteKindConflicts) wants ProtocolConflict, Accepted=False
+                    // reason Invalid, and neither listener serving.
+                    foreach (var listener in byHost)
+                    {
+                        var message = $"listeners {string.Join(", ", byHost.Select(l => $"{l.Name} ({l.Spec.Protocol})"))} share port {listener.Port} and hostname \"{byHost.Key}\": SNI cannot tell them apart";
+                        listener.Conflict = new ConfigError(Reasons.ProtocolConflict, message);
+                        listener.AcceptError = new ConfigError(Reasons.Invalid, message);
+                    }
+
+                    continue;
+                }
+
                 foreach (var listener in byHost)
                 {
                     listener.Conflict = new ConfigError(Reasons.HostnameConflict,
