@@ -196,7 +196,8 @@ public static class Translator
             foreach (var listener in gateway.Listeners.Where(l => l.Programmed))
             {
                 var model = new ListenerModel(
-                    gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate);
+                    gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate,
+                    listener.ClientValidation);
                 foreach (var address in gateway.Addresses)
                 {
                     var key = address + "|" + listener.Port;

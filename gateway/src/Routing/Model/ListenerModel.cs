@@ -17,7 +17,8 @@ public sealed class ListenerModel
         string name,
         string? hostname,
         HostnameTable<RouteTable> hosts,
-        X509Certificate2? certificate = null)
+        X509Certificate2? certificate = null,
+        ClientValidationModel? clientValidation = null)
     {
         GatewayNamespace = gatewayNamespace;
         GatewayName = gatewayName;
@@ -25,6 +26,7 @@ public sealed class ListenerModel
         Hostname = hostname;
         Hosts = hosts;
         Certificate = certificate;
+        ClientValidation = clientValidation;
     }
 
     public string GatewayNamespace { get; }
@@ -42,4 +44,7 @@ public sealed class ListenerModel
 
     /// <summary>The serving certificate (with private key) of an HTTPS listener.</summary>
     public X509Certificate2? Certificate { get; }
+
+    /// <summary>Client certificate validation for handshakes this listener answers (null: no client certificate asked).</summary>
+    public ClientValidationModel? ClientValidation { get; }
 }

@@ -29,6 +29,7 @@ internal static class GatewayTranslator
         }
 
         DetectConflicts(state.Listeners);
+        GatewayTls.ApplyBackend(state, resources);
         return state;
     }
 
@@ -111,6 +112,7 @@ internal static class GatewayTranslator
         if (protocol == ListenerProtocol.Https)
         {
             ResolveCertificate(listener, spec, resources);
+            GatewayTls.ApplyFrontend(listener, resources);
         }
 
         return listener;
@@ -188,7 +190,7 @@ internal static class GatewayTranslator
         }
     }
 
-    private static (X509Certificate2? Certificate, ConfigError? Error) LoadCertificate(
+    internal static (X509Certificate2? Certificate, ConfigError? Error) LoadCertificate(
         GatewayState gateway, ObjectReference reference, ResourceSet resources)
     {
         var group = reference.Group ?? "";

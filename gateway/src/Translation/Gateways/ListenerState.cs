@@ -50,6 +50,12 @@ internal sealed class ListenerState
 
     public X509Certificate2? Certificate { get; set; }
 
+    /// <summary>Client certificate validation from the Gateway's spec.tls.frontend (null: none).</summary>
+    public ClientValidationModel? ClientValidation { get; set; }
+
+    /// <summary>ResolvedRefs=False for frontend CA refs (InvalidCACertificateRef, InvalidCACertificateKind, RefNotPermitted).</summary>
+    public ConfigError? ClientValidationError { get; set; }
+
     /// <summary>Routes that attached (accepted for this listener), in route order.</summary>
     public List<AttachedRoute> Routes { get; } = [];
 
@@ -73,6 +79,12 @@ internal sealed class GatewayState
 
     /// <summary>Accepted=False for the whole Gateway (UnsupportedAddress).</summary>
     public ConfigError? AcceptError { get; set; }
+
+    /// <summary>The certificate presented to TLS backends (spec.tls.backend.clientCertificateRef).</summary>
+    public X509Certificate2? BackendClientCertificate { get; set; }
+
+    /// <summary>Gateway ResolvedRefs=False (InvalidClientCertificateRef, RefNotPermitted).</summary>
+    public ConfigError? BackendCertificateError { get; set; }
 
     public string Namespace => Gateway.Namespace;
 

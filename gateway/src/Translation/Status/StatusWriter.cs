@@ -72,7 +72,7 @@ internal static class StatusWriter
         }
 
         var invalid = gateway.Listeners
-            .Where(l => l.AcceptError is not null || l.CertificateError is not null || l.KindsError is not null || l.Conflict is not null)
+            .Where(l => l.AcceptError is not null || l.CertificateError is not null || l.ClientValidationError is not null || l.KindsError is not null || l.Conflict is not null)
             .ToList();
         Condition accepted;
         if (gateway.AcceptError is { } addressError)
@@ -111,7 +111,7 @@ internal static class StatusWriter
         var status = new JsonObject
         {
             ["addresses"] = addresses,
-            ["conditions"] = Condition.ToJson([accepted, programmed], generation),
+            ["conditions"] = Condition.ToJson([accepted, programmed, .. GatewayTls.GatewayConditions(gateway)], generation),
             ["listeners"] = listeners,
         };
         return Item(gateway.Gateway, status);
@@ -119,7 +119,7 @@ internal static class StatusWriter
 
     private static string Describe(IEnumerable<ListenerState> listeners) =>
         string.Join("; ", listeners.Select(l =>
-            $"{l.Name}: {(l.AcceptError ?? l.Conflict ?? l.CertificateError ?? l.KindsError)!.Message}"));
+            $"{l.Name}: {(l.AcceptError ?? l.Conflict ?? l.CertificateError ?? l.ClientValidationError ?? l.KindsError)!.Message}"));
 
     private static JsonObject Listener(ListenerState listener, long generation)
     {
@@ -137,7 +137,7 @@ internal static class StatusWriter
             : new Condition(Reasons.Programmed, false, Reasons.Invalid,
                 (listener.AcceptError ?? listener.Conflict ?? listener.CertificateError ?? listener.KindsError)?.Message
                 ?? (listener.Gateway.AcceptError is not null ? "Gateway is not accepted" : "no supported route kinds"));
-        var refError = listener.CertificateError ?? listener.KindsError;
+        var refError = listener.CertificateError ?? listener.ClientValidationError ?? listener.KindsError;
         var resolved = refError is not null
             ? new Condition(Reasons.ResolvedRefs, false, refError.Reason, refError.Message)
             : new Condition(Reasons.ResolvedRefs, true, Reasons.ResolvedRefs, "All references resolved");
