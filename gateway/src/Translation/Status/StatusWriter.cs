@@ -14,6 +14,8 @@ internal static class StatusWriter
         "BackendTLSPolicy",
         "BackendTLSPolicySANValidation",
         "Gateway",
+        "GatewayFrontendClientCertificateValidation",
+        "GatewayFrontendClientCertificateValidationInsecureFallback",
         "GatewayHTTPListenerIsolation",
         "GatewayHTTPSListenerDetectMisdirectedRequests",
         "GatewayPort8080",
