@@ -197,7 +197,7 @@ public static class Translator
             {
                 var model = new ListenerModel(
                     gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate,
-                    listener.ClientValidation);
+                    listener.ClientValidation, gateway.BackendClientCertificate);
                 foreach (var address in gateway.Addresses)
                 {
                     var key = address + "|" + listener.Port;

@@ -18,7 +18,8 @@ public sealed class ListenerModel
         string? hostname,
         HostnameTable<RouteTable> hosts,
         X509Certificate2? certificate = null,
-        ClientValidationModel? clientValidation = null)
+        ClientValidationModel? clientValidation = null,
+        X509Certificate2? backendClientCertificate = null)
     {
         GatewayNamespace = gatewayNamespace;
         GatewayName = gatewayName;
@@ -27,6 +28,7 @@ public sealed class ListenerModel
         Hosts = hosts;
         Certificate = certificate;
         ClientValidation = clientValidation;
+        BackendClientCertificate = backendClientCertificate;
     }
 
     public string GatewayNamespace { get; }
@@ -47,4 +49,7 @@ public sealed class ListenerModel
 
     /// <summary>Client certificate validation for handshakes this listener answers (null: no client certificate asked).</summary>
     public ClientValidationModel? ClientValidation { get; }
+
+    /// <summary>The Gateway's client certificate (with key) for backends it reaches over TLS (spec.tls.backend).</summary>
+    public X509Certificate2? BackendClientCertificate { get; }
 }

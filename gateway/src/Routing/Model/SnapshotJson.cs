@@ -79,6 +79,11 @@ public static class SnapshotJson
             };
         }
 
+        if (listener.BackendClientCertificate is { } backendCertificate)
+        {
+            json["backendClientCertificate"] = backendCertificate.Subject;
+        }
+
         json["hosts"] = hosts;
         return json;
     }

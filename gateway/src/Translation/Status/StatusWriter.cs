@@ -14,6 +14,7 @@ internal static class StatusWriter
         "BackendTLSPolicy",
         "BackendTLSPolicySANValidation",
         "Gateway",
+        "GatewayBackendClientCertificate",
         "GatewayFrontendClientCertificateValidation",
         "GatewayFrontendClientCertificateValidationInsecureFallback",
         "GatewayHTTPListenerIsolation",
