@@ -29,6 +29,7 @@ internal static class GatewayTranslator
         }
 
         DetectConflicts(state.Listeners);
+        OverlappingTls.Detect(state.Listeners);
         GatewayTls.ApplyBackend(state, resources);
         return state;
     }

@@ -41,6 +41,9 @@ internal sealed class ListenerState
     /// <summary>Conflicted=True (ProtocolConflict, HostnameConflict).</summary>
     public ConfigError? Conflict { get; set; }
 
+    /// <summary>OverlappingTLSConfig=True (OverlappingHostnames): informational, the listener is still served.</summary>
+    public ConfigError? OverlappingTls { get; set; }
+
     public List<RouteGroupKind> SupportedKinds { get; } = [];
 
     public bool AllowsHttpRoute => SupportedKinds.Count > 0;

@@ -154,7 +154,7 @@ internal static class StatusWriter
             ["name"] = listener.Name,
             ["supportedKinds"] = kinds,
             ["attachedRoutes"] = listener.Routes.Count,
-            ["conditions"] = Condition.ToJson([accepted, programmed, resolved, conflicted], generation),
+            ["conditions"] = Condition.ToJson([accepted, programmed, resolved, conflicted, .. OverlappingTls.ListenerConditions(listener)], generation),
         };
     }
 
