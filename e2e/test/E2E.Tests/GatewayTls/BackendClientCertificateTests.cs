@@ -3,7 +3,7 @@ using Meshway.E2E.Tests.Harness;
 using Xunit.Abstractions;
 using static Meshway.E2E.Tests.Harness.Manifests;
 
-namespace Meshway.E2E.Tests.ClientCertificates;
+namespace Meshway.E2E.Tests.GatewayTls;
 
 /// <summary>
 /// Gateway spec.tls.backend.clientCertificateRef (GatewayBackendClientCertificate) through the real binary: a

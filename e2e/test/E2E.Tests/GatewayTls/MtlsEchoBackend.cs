@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Meshway.E2E.Tests.Harness;
 
-namespace Meshway.E2E.Tests.ClientCertificates;
+namespace Meshway.E2E.Tests.GatewayTls;
 
 /// <summary>A Node HTTPS echo (e2e/peers/mtls-echo.js) that refuses clients without a certificate from its CA.</summary>
 internal sealed class MtlsEchoBackend : IDisposable

@@ -2,7 +2,7 @@ using Meshway.E2E.Tests.Harness;
 using Xunit.Abstractions;
 using static Meshway.E2E.Tests.Harness.Manifests;
 
-namespace Meshway.E2E.Tests.ClientCertificates;
+namespace Meshway.E2E.Tests.GatewayTls;
 
 /// <summary>
 /// GEP-91 frontend client certificate validation through the real binary, with curl and openssl s_client

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Meshway.E2E.Tests.ClientCertificates;
+namespace Meshway.E2E.Tests.GatewayTls;
 
 /// <summary>
 /// A throwaway CA made at test time that issues client certificates (EKU clientAuth), written as PEM files

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Meshway.E2E.Tests.ClientCertificates;
+namespace Meshway.E2E.Tests.GatewayTls;
 
 /// <summary>
 /// <c>openssl s_client</c> as an independent TLS client: connects, optionally with a client certificate,
