@@ -37,8 +37,9 @@ public sealed record ControllerOptions
 /// 1. provisions a ServiceAccount + Service + Deployment for each Gateway of our classes (owner references
 ///    make the API server delete them with the Gateway);
 /// 2. translates (per Gateway, as each proxy will) and writes status: GatewayClass (Accepted,
-///    supportedFeatures), Gateway (addresses from its Service, conditions, listeners), HTTPRoute (our
-///    status.parents entries only), each only when it changed.
+///    supportedFeatures), Gateway (addresses from its Service, conditions, listeners), HTTPRoute and
+///    GRPCRoute (our status.parents entries only), BackendTLSPolicy (our status.ancestors entries only),
+///    each only when it changed.
 /// Replicas that do not lead keep their caches warm and write nothing.
 /// </summary>
 public sealed partial class GatewayController : IAsyncDisposable
@@ -65,6 +66,9 @@ public sealed partial class GatewayController : IAsyncDisposable
             new WatchSpec(ResourceKind.GatewayClasses, new InformerOptions()),
             new WatchSpec(ResourceKind.Gateways, new InformerOptions()),
             new WatchSpec(ResourceKind.HttpRoutes, new InformerOptions()),
+            new WatchSpec(ResourceKind.GrpcRoutes, new InformerOptions { Optional = true }),
+            new WatchSpec(ResourceKind.BackendTlsPolicies, new InformerOptions { Optional = true }),
+            new WatchSpec(ResourceKind.ConfigMaps, new InformerOptions()),
             new WatchSpec(ResourceKind.ReferenceGrants, new InformerOptions()),
             new WatchSpec(ResourceKind.Namespaces, new InformerOptions()),
             new WatchSpec(ResourceKind.Services, new InformerOptions()),
@@ -137,16 +141,17 @@ public sealed partial class GatewayController : IAsyncDisposable
                     var service = objects.OfType<Service>().FirstOrDefault(s => s.Namespace == gateway.Namespace && s.Name == ProxyResources.NameOf(gateway));
                     items.Add(item with { Status = WithServiceAddresses(item.Status, service, gateway.Generation) });
                 }
-                else if (item.Kind == "HTTPRoute")
+                else if (item.Kind is "HTTPRoute" or "GRPCRoute" or "BackendTLSPolicy")
                 {
-                    var key = item.Namespace + "/" + item.Name;
+                    // Route parents, or policy ancestors: each Gateway's translation adds its own entries.
+                    var key = item.Kind + "/" + item.Namespace + "/" + item.Name;
                     if (!routeParents.TryGetValue(key, out var parents))
                     {
                         parents = [];
                         routeParents[key] = parents;
                     }
 
-                    parents.AddRange((item.Status["parents"] as JsonArray ?? []).OfType<JsonObject>());
+                    parents.AddRange((item.Status[item.Kind == "BackendTLSPolicy" ? "ancestors" : "parents"] as JsonArray ?? []).OfType<JsonObject>());
                 }
             }
         }
@@ -189,8 +194,20 @@ public sealed partial class GatewayController : IAsyncDisposable
         // Every route, also those that no longer name one of our Gateways: our old entries must go.
         foreach (var route in objects.OfType<HttpRoute>())
         {
-            var ours = routeParents.GetValueOrDefault(route.Namespace + "/" + route.Name) ?? [];
+            var ours = routeParents.GetValueOrDefault("HTTPRoute/" + route.Namespace + "/" + route.Name) ?? [];
             await WriteAsync(ResourceKind.HttpRoutes, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
+        }
+
+        foreach (var route in objects.OfType<GrpcRoute>())
+        {
+            var ours = routeParents.GetValueOrDefault("GRPCRoute/" + route.Namespace + "/" + route.Name) ?? [];
+            await WriteAsync(ResourceKind.GrpcRoutes, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
+        }
+
+        foreach (var policy in objects.OfType<BackendTlsPolicy>())
+        {
+            var ours = routeParents.GetValueOrDefault("BackendTLSPolicy/" + policy.Namespace + "/" + policy.Name) ?? [];
+            await WriteAsync(ResourceKind.BackendTlsPolicies, policy, s => StatusMerge.PolicyAncestors(s, ours, _options.ControllerName, now), cancellationToken);
         }
     }
 

@@ -26,6 +26,12 @@ public sealed record InformerOptions
     public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The kind's CRD may not be installed (GRPCRoute, BackendTLSPolicy on an older Gateway API bundle): a 404
+    /// on the list counts as synced and empty, so the other kinds are not held up, and the list is retried.
+    /// </summary>
+    public bool Optional { get; init; }
 }
 
 /// <summary>One change the informer applied to its cache (after de-duplication).</summary>
@@ -197,6 +203,20 @@ public sealed partial class Informer : IAsyncDisposable
             {
                 break;
             }
+            catch (KubeApiException ex) when (ex.IsNotFound && needList && _options.Optional)
+            {
+                _synced.TrySetResult();
+                var delay = backoff.Next();
+                LogKindMissing(_logger, Kind, (long)delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
             catch (KubeApiException ex) when (ex.IsGone)
             {
                 // Our resourceVersion is older than the server keeps history for: only a new list is consistent.
@@ -359,6 +379,9 @@ public sealed partial class Informer : IAsyncDisposable
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Listed {Kind}: {Count} objects at resourceVersion {ResourceVersion}")]
     private static partial void LogListed(ILogger logger, ResourceKind kind, int count, string resourceVersion);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Information, Message = "{Kind} is not served by the API server (CRD not installed?); treating it as empty, listing again in {DelayMs} ms")]
+    private static partial void LogKindMissing(ILogger logger, ResourceKind kind, long delayMs);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Watch of {Kind} from resourceVersion {ResourceVersion} is too old (410 Gone); listing again")]
     private static partial void LogGone(ILogger logger, ResourceKind kind, string resourceVersion);

@@ -9,6 +9,9 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind GatewayClasses = new(KubeKinds.GatewayGroup, "v1", "gatewayclasses", "GatewayClass", false, KubeJsonContext.Default.GatewayClass);
     public static readonly ResourceKind Gateways = new(KubeKinds.GatewayGroup, "v1", "gateways", "Gateway", true, KubeJsonContext.Default.Gateway);
     public static readonly ResourceKind HttpRoutes = new(KubeKinds.GatewayGroup, "v1", "httproutes", "HTTPRoute", true, KubeJsonContext.Default.HttpRoute);
+    public static readonly ResourceKind GrpcRoutes = new(KubeKinds.GatewayGroup, "v1", "grpcroutes", "GRPCRoute", true, KubeJsonContext.Default.GrpcRoute);
+    public static readonly ResourceKind BackendTlsPolicies = new(KubeKinds.GatewayGroup, "v1", "backendtlspolicies", "BackendTLSPolicy", true, KubeJsonContext.Default.BackendTlsPolicy);
+    public static readonly ResourceKind ConfigMaps = new("", "v1", "configmaps", "ConfigMap", true, KubeJsonContext.Default.ConfigMap);
     public static readonly ResourceKind ReferenceGrants = new(KubeKinds.GatewayGroup, "v1beta1", "referencegrants", "ReferenceGrant", true, KubeJsonContext.Default.ReferenceGrant);
     public static readonly ResourceKind Services = new("", "v1", "services", "Service", true, KubeJsonContext.Default.Service);
     public static readonly ResourceKind Secrets = new("", "v1", "secrets", "Secret", true, KubeJsonContext.Default.Secret);
