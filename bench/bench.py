@@ -647,6 +647,10 @@ def main():
         churn_row = churn(args.root, workdir, args.quick)
 
         text = report(args, traffic_rows, fixed_rows, scale_rows, prop, churn_row, started)
+        # --- gRPC unary hook (bench/grpc.py, owned by the certs/gRPC work; own backend + Meshway) ---
+        log("grpc")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        text += "\n" + __import__("grpc").run(args.root, workdir, args.quick, log)
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
         suffix = "-quick" if args.quick else ""
         md = os.path.join(outdir, f"{stamp}{suffix}.md")
