@@ -14,6 +14,7 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(Gateway))]
 [JsonSerializable(typeof(HttpRoute))]
 [JsonSerializable(typeof(GrpcRoute))]
+[JsonSerializable(typeof(ListenerSet))]
 [JsonSerializable(typeof(BackendTlsPolicy))]
 [JsonSerializable(typeof(ConfigMap))]
 [JsonSerializable(typeof(ReferenceGrant))]

@@ -24,6 +24,7 @@ public sealed class ResourceSet
         Gateways = Latest(objects.OfType<Gateway>());
         HttpRoutes = Latest(objects.OfType<HttpRoute>());
         GrpcRoutes = Latest(objects.OfType<GrpcRoute>());
+        ListenerSets = Latest(objects.OfType<ListenerSet>());
         BackendTlsPolicies = Latest(objects.OfType<BackendTlsPolicy>());
         ConfigMaps = Latest(objects.OfType<ConfigMap>());
         ReferenceGrants = Latest(objects.OfType<ReferenceGrant>());
@@ -59,6 +60,8 @@ public sealed class ResourceSet
     public ImmutableArray<HttpRoute> HttpRoutes { get; }
 
     public ImmutableArray<GrpcRoute> GrpcRoutes { get; }
+
+    public ImmutableArray<ListenerSet> ListenerSets { get; }
 
     public ImmutableArray<BackendTlsPolicy> BackendTlsPolicies { get; }
 

@@ -20,6 +20,12 @@ internal sealed class ListenerState
 
     public required GatewayListener Spec { get; init; }
 
+    /// <summary>The ListenerSet that contributed this listener; null for the Gateway's own listeners.</summary>
+    public ListenerSet? OwnerSet { get; init; }
+
+    /// <summary>The namespace of the object that declares the listener (Gateway or ListenerSet).</summary>
+    public string OwnerNamespace => OwnerSet?.Namespace ?? Gateway.Namespace;
+
     public string Name => Spec.Name ?? "";
 
     /// <summary>Lower-cased listener hostname, or null for "any".</summary>
@@ -75,7 +81,11 @@ internal sealed class GatewayState
 {
     public required Gateway Gateway { get; init; }
 
+    /// <summary>Its own listeners, then those of allowed ListenerSets (precedence order).</summary>
     public List<ListenerState> Listeners { get; } = [];
+
+    /// <summary>ListenerSets naming this Gateway, allowed or not, in precedence order.</summary>
+    public List<ListenerSetState> ListenerSets { get; } = [];
 
     /// <summary>The addresses its listeners bind to.</summary>
     public List<string> Addresses { get; } = [];

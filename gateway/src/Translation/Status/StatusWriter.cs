@@ -44,6 +44,7 @@ internal static class StatusWriter
         "HTTPRouteRequestTimeout",
         "HTTPRouteResponseHeaderModification",
         "HTTPRouteSchemeRedirect",
+        "ListenerSet",
         "ReferenceGrant",
     }.Order(StringComparer.Ordinal).ToArray();
 
@@ -68,13 +69,15 @@ internal static class StatusWriter
     public static ObjectStatus Gateway(GatewayState gateway)
     {
         var generation = gateway.Gateway.Generation;
+        // The Gateway reports its own listeners; ListenerSet listeners are reported on their ListenerSet.
+        var own = gateway.Listeners.Where(l => l.OwnerSet is null).ToList();
         var listeners = new JsonArray();
-        foreach (var listener in gateway.Listeners)
+        foreach (var listener in own)
         {
             listeners.Add(Listener(listener, generation));
         }
 
-        var invalid = gateway.Listeners
+        var invalid = own
             .Where(l => l.AcceptError is not null || l.CertificateError is not null || l.ClientValidationError is not null || l.KindsError is not null || l.Conflict is not null)
             .ToList();
         Condition accepted;
@@ -82,7 +85,7 @@ internal static class StatusWriter
         {
             accepted = new Condition(Reasons.Accepted, false, addressError.Reason, addressError.Message);
         }
-        else if (gateway.Listeners.Count > 0 && gateway.Listeners.All(l => l.AcceptError is not null))
+        else if (own.Count > 0 && own.All(l => l.AcceptError is not null))
         {
             accepted = new Condition(Reasons.Accepted, false, Reasons.ListenersNotValid, "no listener is valid: " + Describe(invalid));
         }
@@ -95,12 +98,12 @@ internal static class StatusWriter
             accepted = new Condition(Reasons.Accepted, true, Reasons.Accepted, "Gateway accepted");
         }
 
-        var programmedCount = gateway.Listeners.Count(l => l.Programmed);
+        var programmedCount = own.Count(l => l.Programmed);
         var programmed = gateway.AcceptError is not null
             ? new Condition(Reasons.Programmed, false, Reasons.Invalid, "Gateway is not accepted")
             : programmedCount == 0
                 ? new Condition(Reasons.Programmed, false, Reasons.Invalid, "no listener can be served")
-                : new Condition(Reasons.Programmed, true, Reasons.Programmed, $"{programmedCount} of {gateway.Listeners.Count} listeners programmed");
+                : new Condition(Reasons.Programmed, true, Reasons.Programmed, $"{programmedCount} of {own.Count} listeners programmed");
 
         var addresses = new JsonArray();
         if (gateway.AcceptError is null)
@@ -117,6 +120,11 @@ internal static class StatusWriter
             ["conditions"] = Condition.ToJson([accepted, programmed, .. GatewayTls.GatewayConditions(gateway)], generation),
             ["listeners"] = listeners,
         };
+        if (gateway.Gateway.Spec.AllowedListeners is not null || gateway.ListenerSets.Count > 0)
+        {
+            status["attachedListenerSets"] = gateway.ListenerSets.Count(s => s.Accepted);
+        }
+
         return Item(gateway.Gateway, status);
     }
 
@@ -124,7 +132,7 @@ internal static class StatusWriter
         string.Join("; ", listeners.Select(l =>
             $"{l.Name}: {(l.AcceptError ?? l.Conflict ?? l.CertificateError ?? l.ClientValidationError ?? l.KindsError)!.Message}"));
 
-    private static JsonObject Listener(ListenerState listener, long generation)
+    internal static JsonObject Listener(ListenerState listener, long generation)
     {
         var kinds = new JsonArray();
         foreach (var kind in listener.SupportedKinds)
