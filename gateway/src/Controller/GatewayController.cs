@@ -68,6 +68,7 @@ public sealed partial class GatewayController : IAsyncDisposable
             new WatchSpec(ResourceKind.HttpRoutes, new InformerOptions()),
             new WatchSpec(ResourceKind.GrpcRoutes, new InformerOptions { Optional = true }),
             new WatchSpec(ResourceKind.BackendTlsPolicies, new InformerOptions { Optional = true }),
+            new WatchSpec(ResourceKind.ListenerSets, new InformerOptions { Optional = true }),
             new WatchSpec(ResourceKind.ConfigMaps, new InformerOptions()),
             new WatchSpec(ResourceKind.ReferenceGrants, new InformerOptions()),
             new WatchSpec(ResourceKind.Namespaces, new InformerOptions()),
@@ -131,12 +132,25 @@ public sealed partial class GatewayController : IAsyncDisposable
         var items = new List<ObjectStatus>();
         items.AddRange(Translator.Translate(GatewayScope.WithoutGateways(objects), _translation).Status.Items.Where(i => i.Kind == "GatewayClass"));
         var routeParents = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
+        var setPorts = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var gateway in gateways)
         {
             var result = Translator.Translate(GatewayScope.Only(objects, gateway.Namespace, gateway.Name), _translation);
             foreach (var item in result.Status.Items)
             {
-                if (item.Kind == "Gateway")
+                if (item.Kind == "ListenerSet")
+                {
+                    items.Add(item); // a set has one parent Gateway: its status comes from that Gateway's world only
+                    if ((item.Status["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c =>
+                            c["type"]?.GetValue<string>() == "Accepted" && c["status"]?.GetValue<string>() == "True") == true)
+                    {
+                        // The proxy Service must expose the ports the set's listeners add.
+                        var ports = setPorts.TryGetValue(gateway.Namespace + "/" + gateway.Name, out var known) ? known : setPorts[gateway.Namespace + "/" + gateway.Name] = [];
+                        ports.AddRange((item.Status["listeners"] as JsonArray ?? []).OfType<JsonObject>()
+                            .Where(l => l["port"] is not null).Select(l => l["port"]!.GetValue<int>()));
+                    }
+                }
+                else if (item.Kind == "Gateway")
                 {
                     var service = objects.OfType<Service>().FirstOrDefault(s => s.Namespace == gateway.Namespace && s.Name == ProxyResources.NameOf(gateway));
                     items.Add(item with { Status = WithServiceAddresses(item.Status, service, gateway.Generation) });
@@ -168,7 +182,7 @@ public sealed partial class GatewayController : IAsyncDisposable
         var provisioned = ProvisionWrites;
         foreach (var gateway in gateways)
         {
-            await ProvisionAsync(gateway, cancellationToken);
+            await ProvisionAsync(gateway, setPorts.GetValueOrDefault(gateway.Namespace + "/" + gateway.Name), cancellationToken);
         }
 
         if (ProvisionWrites != provisioned)
@@ -188,6 +202,10 @@ public sealed partial class GatewayController : IAsyncDisposable
             else if (item.Kind == "Gateway" && gateways.FirstOrDefault(g => g.Namespace == item.Namespace && g.Name == item.Name) is { } gateway)
             {
                 await WriteAsync(ResourceKind.Gateways, gateway, s => StatusMerge.Owned(s, item.Status, now), cancellationToken);
+            }
+            else if (item.Kind == "ListenerSet" && objects.OfType<ListenerSet>().FirstOrDefault(l => l.Namespace == item.Namespace && l.Name == item.Name) is { } listenerSet)
+            {
+                await WriteAsync(ResourceKind.ListenerSets, listenerSet, s => StatusMerge.Owned(s, item.Status, now), cancellationToken);
             }
         }
 
@@ -264,7 +282,7 @@ public sealed partial class GatewayController : IAsyncDisposable
         return result;
     }
 
-    private async Task ProvisionAsync(Gateway gateway, CancellationToken cancellationToken)
+    private async Task ProvisionAsync(Gateway gateway, IEnumerable<int>? listenerSetPorts, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(gateway.Metadata.Uid))
         {
@@ -272,7 +290,7 @@ public sealed partial class GatewayController : IAsyncDisposable
         }
 
         await EnsureAsync(ResourceKind.ServiceAccounts, gateway, ProxyResources.ServiceAccount(gateway), cancellationToken);
-        await EnsureAsync(ResourceKind.Services, gateway, ProxyResources.Service(gateway, _options.Provisioning), cancellationToken);
+        await EnsureAsync(ResourceKind.Services, gateway, ProxyResources.Service(gateway, _options.Provisioning, listenerSetPorts), cancellationToken);
         await EnsureAsync(ResourceKind.Deployments, gateway, ProxyResources.Deployment(gateway, _options.Provisioning), cancellationToken);
     }
 

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Meshway.Controller.Tests;
 
 /// <summary>
-/// Kubernetes mode writes the status of GRPCRoutes (status.parents) and BackendTLSPolicies (status.ancestors)
-/// as standalone mode reports them, keeping other controllers' entries and following edits.
+/// Kubernetes mode writes the status of GRPCRoutes (status.parents), BackendTLSPolicies (status.ancestors) and
+/// ListenerSets as standalone mode reports them, keeping other controllers' entries and following edits.
 /// </summary>
 public sealed class GrpcAndPolicyStatusTests : IAsyncLifetime
 {
@@ -135,5 +135,41 @@ public sealed class GrpcAndPolicyStatusTests : IAsyncLifetime
         await Wait.UntilAsync(
             () => Condition(Status("BackendTLSPolicy", "apps", "secure")?["ancestors"]?[0]?["conditions"], "Accepted")?["status"]?.GetValue<string>() == "True",
             "policy accepted once its CA exists");
+    }
+
+    [Fact]
+    public async Task ListenerSet_GetsItsStatus_AndTheGatewayCountsIt()
+    {
+        ApplyWorld();
+        _server.Apply($$$"""
+            {"apiVersion":"{{{Gw}}}","kind":"ListenerSet","metadata":{"name":"team","namespace":"infra"},
+             "spec":{"parentRef":{"name":"edge"},"listeners":[{"name":"extra","port":8081,"protocol":"HTTP"}]} }
+            """);
+        Start();
+
+        // The Gateway does not allow ListenerSets yet: NotAllowed.
+        await Wait.UntilAsync(
+            () => Condition(Status("ListenerSet", "infra", "team")?["conditions"], "Accepted")?["reason"]?.GetValue<string>() == "NotAllowed",
+            "ListenerSet NotAllowed");
+        Assert.Equal(0, Status("Gateway", "infra", "edge")!["attachedListenerSets"]?.GetValue<int>() ?? 0);
+
+        // The Gateway opens up to its namespace: the set is accepted, lists its listener, and is counted.
+        _server.Apply($$$"""
+            {"apiVersion":"{{{Gw}}}","kind":"Gateway","metadata":{"name":"edge","namespace":"infra","annotations":{"meshway.dev/service-type":"ClusterIP"}},
+             "spec":{"gatewayClassName":"meshway","allowedListeners":{"namespaces":{"from":"Same"} },
+                     "listeners":[{"name":"http","port":8080,"protocol":"HTTP","allowedRoutes":{"namespaces":{"from":"All"} } }]} }
+            """);
+        await Wait.UntilAsync(
+            () => Condition(Status("ListenerSet", "infra", "team")?["conditions"], "Accepted")?["status"]?.GetValue<string>() == "True",
+            "ListenerSet accepted");
+        var listener = Status("ListenerSet", "infra", "team")!["listeners"]![0]!;
+        Assert.Equal(8081, listener["port"]!.GetValue<int>());
+        await Wait.UntilAsync(() => Status("Gateway", "infra", "edge")?["attachedListenerSets"]?.GetValue<int>() == 1, "Gateway attachedListenerSets");
+
+        // The provisioned proxy Service exposes the set's port next to the Gateway's.
+        await Wait.UntilAsync(
+            () => (_server.Get("v1", "Service", "infra", "edge-meshway")?["spec"]?["ports"] as JsonArray)?
+                .Select(p => p!["port"]!.GetValue<int>()).SequenceEqual([8080, 8081]) == true,
+            "Service ports 8080 and 8081");
     }
 }

@@ -11,6 +11,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind HttpRoutes = new(KubeKinds.GatewayGroup, "v1", "httproutes", "HTTPRoute", true, KubeJsonContext.Default.HttpRoute);
     public static readonly ResourceKind GrpcRoutes = new(KubeKinds.GatewayGroup, "v1", "grpcroutes", "GRPCRoute", true, KubeJsonContext.Default.GrpcRoute);
     public static readonly ResourceKind BackendTlsPolicies = new(KubeKinds.GatewayGroup, "v1", "backendtlspolicies", "BackendTLSPolicy", true, KubeJsonContext.Default.BackendTlsPolicy);
+    public static readonly ResourceKind ListenerSets = new(KubeKinds.GatewayGroup, "v1", "listenersets", "ListenerSet", true, KubeJsonContext.Default.ListenerSet);
     public static readonly ResourceKind ConfigMaps = new("", "v1", "configmaps", "ConfigMap", true, KubeJsonContext.Default.ConfigMap);
     public static readonly ResourceKind ReferenceGrants = new(KubeKinds.GatewayGroup, "v1beta1", "referencegrants", "ReferenceGrant", true, KubeJsonContext.Default.ReferenceGrant);
     public static readonly ResourceKind Services = new("", "v1", "services", "Service", true, KubeJsonContext.Default.Service);

@@ -700,6 +700,7 @@ public sealed class TestApiServer : IAsyncDisposable
         ["gateway.networking.k8s.io/httproutes"] = ("gateway.networking.k8s.io/v1", "HTTPRoute"),
         ["gateway.networking.k8s.io/grpcroutes"] = ("gateway.networking.k8s.io/v1", "GRPCRoute"),
         ["gateway.networking.k8s.io/backendtlspolicies"] = ("gateway.networking.k8s.io/v1", "BackendTLSPolicy"),
+        ["gateway.networking.k8s.io/listenersets"] = ("gateway.networking.k8s.io/v1", "ListenerSet"),
         ["gateway.networking.k8s.io/referencegrants"] = ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"),
     };
 
