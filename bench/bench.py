@@ -651,6 +651,10 @@ def main():
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import passthrough
         text += "\n" + passthrough.run(args.root, args.quick, workdir)
+        # --- gRPC unary hook (bench/grpc.py, owned by the certs/gRPC work; own backend + Meshway) ---
+        log("grpc")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        text += "\n" + __import__("grpc").run(args.root, workdir, args.quick, log)
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
         suffix = "-quick" if args.quick else ""
         md = os.path.join(outdir, f"{stamp}{suffix}.md")

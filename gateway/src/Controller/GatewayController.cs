@@ -37,8 +37,9 @@ public sealed record ControllerOptions
 /// 1. provisions a ServiceAccount + Service + Deployment for each Gateway of our classes (owner references
 ///    make the API server delete them with the Gateway);
 /// 2. translates (per Gateway, as each proxy will) and writes status: GatewayClass (Accepted,
-///    supportedFeatures), Gateway (addresses from its Service, conditions, listeners), HTTPRoute (our
-///    status.parents entries only), each only when it changed.
+///    supportedFeatures), Gateway (addresses from its Service, conditions, listeners), HTTPRoute and
+///    GRPCRoute (our status.parents entries only), BackendTLSPolicy (our status.ancestors entries only),
+///    each only when it changed.
 /// Replicas that do not lead keep their caches warm and write nothing.
 /// </summary>
 public sealed partial class GatewayController : IAsyncDisposable
@@ -65,6 +66,10 @@ public sealed partial class GatewayController : IAsyncDisposable
             new WatchSpec(ResourceKind.GatewayClasses, new InformerOptions()),
             new WatchSpec(ResourceKind.Gateways, new InformerOptions()),
             new WatchSpec(ResourceKind.HttpRoutes, new InformerOptions()),
+            new WatchSpec(ResourceKind.GrpcRoutes, new InformerOptions { Optional = true }),
+            new WatchSpec(ResourceKind.BackendTlsPolicies, new InformerOptions { Optional = true }),
+            new WatchSpec(ResourceKind.ListenerSets, new InformerOptions { Optional = true }),
+            new WatchSpec(ResourceKind.ConfigMaps, new InformerOptions()),
             new WatchSpec(ResourceKind.ReferenceGrants, new InformerOptions()),
             new WatchSpec(ResourceKind.Namespaces, new InformerOptions()),
             new WatchSpec(ResourceKind.Services, new InformerOptions()),
@@ -128,27 +133,41 @@ public sealed partial class GatewayController : IAsyncDisposable
         var items = new List<ObjectStatus>();
         items.AddRange(Translator.Translate(GatewayScope.WithoutGateways(objects), _translation).Status.Items.Where(i => i.Kind == "GatewayClass"));
         var routeParents = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
+        var setPorts = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var gateway in gateways)
         {
             var result = Translator.Translate(GatewayScope.Only(objects, gateway.Namespace, gateway.Name), _translation);
             foreach (var item in result.Status.Items)
             {
-                if (item.Kind == "Gateway")
+                if (item.Kind == "ListenerSet")
+                {
+                    items.Add(item); // a set has one parent Gateway: its status comes from that Gateway's world only
+                    if ((item.Status["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c =>
+                            c["type"]?.GetValue<string>() == "Accepted" && c["status"]?.GetValue<string>() == "True") == true)
+                    {
+                        // The proxy Service must expose the ports the set's listeners add.
+                        var ports = setPorts.TryGetValue(gateway.Namespace + "/" + gateway.Name, out var known) ? known : setPorts[gateway.Namespace + "/" + gateway.Name] = [];
+                        ports.AddRange((item.Status["listeners"] as JsonArray ?? []).OfType<JsonObject>()
+                            .Where(l => l["port"] is not null).Select(l => l["port"]!.GetValue<int>()));
+                    }
+                }
+                else if (item.Kind == "Gateway")
                 {
                     var service = objects.OfType<Service>().FirstOrDefault(s => s.Namespace == gateway.Namespace && s.Name == ProxyResources.NameOf(gateway));
                     items.Add(item with { Status = WithServiceAddresses(item.Status, service, gateway.Generation) });
                 }
-                else if (item.Kind is "HTTPRoute" or "TLSRoute" or "TCPRoute")
+                else if (item.Kind is "HTTPRoute" or "GRPCRoute" or "TLSRoute" or "TCPRoute" or "BackendTLSPolicy")
                 {
-                    // TLS/TCP routes are keyed by kind too: an HTTPRoute may share a namespace/name with them.
-                    var key = (item.Kind == "HTTPRoute" ? "" : item.Kind + ":") + item.Namespace + "/" + item.Name;
+                    // Route parents, or policy ancestors: each Gateway's translation adds its own entries (keyed by kind: an
+                    // HTTPRoute may share a namespace/name with a TLSRoute).
+                    var key = item.Kind + "/" + item.Namespace + "/" + item.Name;
                     if (!routeParents.TryGetValue(key, out var parents))
                     {
                         parents = [];
                         routeParents[key] = parents;
                     }
 
-                    parents.AddRange((item.Status["parents"] as JsonArray ?? []).OfType<JsonObject>());
+                    parents.AddRange((item.Status[item.Kind == "BackendTLSPolicy" ? "ancestors" : "parents"] as JsonArray ?? []).OfType<JsonObject>());
                 }
             }
         }
@@ -165,7 +184,7 @@ public sealed partial class GatewayController : IAsyncDisposable
         var provisioned = ProvisionWrites;
         foreach (var gateway in gateways)
         {
-            await ProvisionAsync(gateway, cancellationToken);
+            await ProvisionAsync(gateway, setPorts.GetValueOrDefault(gateway.Namespace + "/" + gateway.Name), cancellationToken);
         }
 
         if (ProvisionWrites != provisioned)
@@ -186,12 +205,16 @@ public sealed partial class GatewayController : IAsyncDisposable
             {
                 await WriteAsync(ResourceKind.Gateways, gateway, s => StatusMerge.Owned(s, item.Status, now), cancellationToken);
             }
+            else if (item.Kind == "ListenerSet" && objects.OfType<ListenerSet>().FirstOrDefault(l => l.Namespace == item.Namespace && l.Name == item.Name) is { } listenerSet)
+            {
+                await WriteAsync(ResourceKind.ListenerSets, listenerSet, s => StatusMerge.Owned(s, item.Status, now), cancellationToken);
+            }
         }
 
         // Every route, also those that no longer name one of our Gateways: our old entries must go.
         foreach (var route in objects.OfType<HttpRoute>())
         {
-            var ours = routeParents.GetValueOrDefault(route.Namespace + "/" + route.Name) ?? [];
+            var ours = routeParents.GetValueOrDefault("HTTPRoute/" + route.Namespace + "/" + route.Name) ?? [];
             await WriteAsync(ResourceKind.HttpRoutes, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
         }
 
@@ -199,9 +222,21 @@ public sealed partial class GatewayController : IAsyncDisposable
         {
             if (StreamRouteWatches.KindOf(route) is { } kind && StreamRouteWatches.ResourceKindOf(route) is { } resourceKind)
             {
-                var ours = routeParents.GetValueOrDefault(kind + ":" + route.Namespace + "/" + route.Name) ?? [];
+                var ours = routeParents.GetValueOrDefault(kind + "/" + route.Namespace + "/" + route.Name) ?? [];
                 await WriteAsync(resourceKind, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
             }
+        }
+
+        foreach (var route in objects.OfType<GrpcRoute>())
+        {
+            var ours = routeParents.GetValueOrDefault("GRPCRoute/" + route.Namespace + "/" + route.Name) ?? [];
+            await WriteAsync(ResourceKind.GrpcRoutes, route, s => StatusMerge.RouteParents(s, ours, _options.ControllerName, now), cancellationToken);
+        }
+
+        foreach (var policy in objects.OfType<BackendTlsPolicy>())
+        {
+            var ours = routeParents.GetValueOrDefault("BackendTLSPolicy/" + policy.Namespace + "/" + policy.Name) ?? [];
+            await WriteAsync(ResourceKind.BackendTlsPolicies, policy, s => StatusMerge.PolicyAncestors(s, ours, _options.ControllerName, now), cancellationToken);
         }
     }
 
@@ -258,7 +293,7 @@ public sealed partial class GatewayController : IAsyncDisposable
         return result;
     }
 
-    private async Task ProvisionAsync(Gateway gateway, CancellationToken cancellationToken)
+    private async Task ProvisionAsync(Gateway gateway, IEnumerable<int>? listenerSetPorts, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(gateway.Metadata.Uid))
         {
@@ -266,7 +301,7 @@ public sealed partial class GatewayController : IAsyncDisposable
         }
 
         await EnsureAsync(ResourceKind.ServiceAccounts, gateway, ProxyResources.ServiceAccount(gateway), cancellationToken);
-        await EnsureAsync(ResourceKind.Services, gateway, ProxyResources.Service(gateway, _options.Provisioning), cancellationToken);
+        await EnsureAsync(ResourceKind.Services, gateway, ProxyResources.Service(gateway, _options.Provisioning, listenerSetPorts), cancellationToken);
         await EnsureAsync(ResourceKind.Deployments, gateway, ProxyResources.Deployment(gateway, _options.Provisioning), cancellationToken);
     }
 

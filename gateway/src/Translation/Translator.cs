@@ -47,27 +47,28 @@ public static class Translator
             .ToList();
         DetectCrossGatewayConflicts(gateways);
         var gatewaysByKey = gateways.ToDictionary(g => g.Namespace + "/" + g.Name, StringComparer.Ordinal);
+        var setsByKey = gateways.SelectMany(g => g.ListenerSets).ToDictionary(s => s.Namespace + "/" + s.Name, StringComparer.Ordinal);
 
         // 2. Routes with a parentRef to one of our Gateways: compile once, attach per parentRef.
         var routeResults = new List<(CompiledRoute Route, List<ParentResult> Parents)>();
         foreach (var route in resources.HttpRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
         }
 
         foreach (var route in resources.GrpcRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
         }
 
         foreach (var route in resources.TlsRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
         }
 
         foreach (var route in resources.TcpRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
         }
 
         RouteKindConflicts.Resolve(gateways, routeResults);
@@ -80,6 +81,10 @@ public static class Translator
             .OrderBy(g => g.Namespace, StringComparer.Ordinal)
             .ThenBy(g => g.Name, StringComparer.Ordinal)
             .Select(StatusWriter.Gateway));
+        items.AddRange(gateways.SelectMany(g => g.ListenerSets)
+            .OrderBy(s => s.Namespace, StringComparer.Ordinal)
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .Select(ListenerSets.Status));
         items.AddRange(routeResults.Select(r => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)));
         items.AddRange(BackendTlsPolicyStatus.Write(resources, routeResults, options.ControllerName));
         return new TranslationResult(snapshot, new StatusReport(items));
@@ -90,15 +95,24 @@ public static class Translator
         List<ParentReference>? parentRefs,
         Func<CompiledRoute> compile,
         Dictionary<string, GatewayState> gatewaysByKey,
+        Dictionary<string, ListenerSetState> setsByKey,
         ResourceSet resources,
         List<(CompiledRoute Route, List<ParentResult> Parents)> routeResults)
     {
-        var parents = (parentRefs ?? [])
-            .Where(p => p is not null && IsGatewayRef(p))
-            .Select(p => (Ref: p, Gateway: gatewaysByKey.GetValueOrDefault(
-                (string.IsNullOrEmpty(p.Namespace) ? route.Namespace : p.Namespace) + "/" + p.Name)))
-            .Where(p => p.Gateway is not null)
-            .ToList();
+        var parents = new List<(ParentReference Ref, GatewayState? Gateway, ListenerSetState? Set)>();
+        foreach (var p in parentRefs ?? [])
+        {
+            var key = p is null ? "" : (string.IsNullOrEmpty(p.Namespace) ? route.Namespace : p.Namespace) + "/" + p.Name;
+            if (p is not null && IsGatewayRef(p) && gatewaysByKey.GetValueOrDefault(key) is { } gateway)
+            {
+                parents.Add((p, gateway, null));
+            }
+            else if (p is not null && IsListenerSetRef(p) && setsByKey.GetValueOrDefault(key) is { } set)
+            {
+                parents.Add((p, set.Gateway, set));
+            }
+        }
+
         if (parents.Count == 0)
         {
             return;
@@ -106,9 +120,9 @@ public static class Translator
 
         var compiled = compile();
         var results = new List<ParentResult>();
-        foreach (var (parentRef, gateway) in parents)
+        foreach (var (parentRef, gateway, set) in parents)
         {
-            var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources);
+            var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources, set);
             if (result.Error is null && compiled.AcceptError is not null)
             {
                 result = result with { Listeners = [], Error = compiled.AcceptError };
@@ -136,6 +150,11 @@ public static class Translator
 
         routeResults.Add((compiled, results));
     }
+
+    private static bool IsListenerSetRef(ParentReference parentRef) =>
+        (parentRef.Group ?? KubeKinds.GatewayGroup) == KubeKinds.GatewayGroup
+        && parentRef.Kind == ListenerSets.Kind
+        && !string.IsNullOrEmpty(parentRef.Name);
 
     private static bool IsGatewayRef(ParentReference parentRef) =>
         (parentRef.Group ?? KubeKinds.GatewayGroup) == KubeKinds.GatewayGroup
@@ -209,7 +228,8 @@ public static class Translator
                     ? new ListenerModel(gateway.Namespace, gateway.Name, listener.Name, listener.Hostname,
                         HostnameTable<RouteTable>.Empty, listener.Certificate, StreamRoutes.Build(listener, mode))
                     : new ListenerModel(
-                        gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate);
+                        gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate,
+                        clientValidation: listener.ClientValidation, backendClientCertificate: gateway.BackendClientCertificate);
                 foreach (var address in gateway.Addresses)
                 {
                     var key = address + "|" + listener.Port;

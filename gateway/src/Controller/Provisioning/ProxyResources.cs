@@ -38,10 +38,11 @@ public static class ProxyResources
         ["metadata"] = Metadata(gateway),
     };
 
-    public static JsonObject Service(Gateway gateway, ProvisioningOptions options)
+    /// <param name="listenerSetPorts">Ports of listeners that attached ListenerSets add to the Gateway.</param>
+    public static JsonObject Service(Gateway gateway, ProvisioningOptions options, IEnumerable<int>? listenerSetPorts = null)
     {
         var ports = new JsonArray();
-        foreach (var port in ListenerPorts(gateway))
+        foreach (var port in ListenerPorts(gateway).Concat(listenerSetPorts ?? []).Distinct().Order())
         {
             ports.Add(new JsonObject
             {

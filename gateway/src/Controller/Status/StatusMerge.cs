@@ -50,11 +50,19 @@ public static class StatusMerge
     }
 
     /// <summary>Route: replaces our status.parents entries (by controllerName), keeps everyone else's.</summary>
-    public static JsonObject RouteParents(JsonObject? current, IReadOnlyList<JsonObject> ours, string controllerName, DateTimeOffset now)
+    public static JsonObject RouteParents(JsonObject? current, IReadOnlyList<JsonObject> ours, string controllerName, DateTimeOffset now) =>
+        Entries(current, ours, controllerName, now, "parents", "parentRef");
+
+    /// <summary>Policy (BackendTLSPolicy): the same for status.ancestors entries, matched by ancestorRef.</summary>
+    public static JsonObject PolicyAncestors(JsonObject? current, IReadOnlyList<JsonObject> ours, string controllerName, DateTimeOffset now) =>
+        Entries(current, ours, controllerName, now, "ancestors", "ancestorRef");
+
+    private static JsonObject Entries(
+        JsonObject? current, IReadOnlyList<JsonObject> ours, string controllerName, DateTimeOffset now, string listField, string refField)
     {
         var result = current?.DeepClone().AsObject() ?? new JsonObject();
         var stamp = Timestamp(now);
-        var oldParents = (current?["parents"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        var oldParents = (current?[listField] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         var parents = new JsonArray();
         foreach (var parent in oldParents)
         {
@@ -68,17 +76,17 @@ public static class StatusMerge
         {
             var next = parent.DeepClone().AsObject();
             var old = oldParents.FirstOrDefault(p =>
-                p["controllerName"]?.GetValue<string>() == controllerName && JsonNode.DeepEquals(p["parentRef"], next["parentRef"]));
+                p["controllerName"]?.GetValue<string>() == controllerName && JsonNode.DeepEquals(p[refField], next[refField]));
             StampConditions(next["conditions"] as JsonArray, old?["conditions"] as JsonArray, stamp);
             parents.Add(next);
         }
 
-        if (parents.Count == 0 && result["parents"] is null)
+        if (parents.Count == 0 && result[listField] is null)
         {
             return result; // nothing of ours was ever there: leave the status exactly as it is
         }
 
-        result["parents"] = parents;
+        result[listField] = parents;
         return result;
     }
 

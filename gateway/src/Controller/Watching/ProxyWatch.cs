@@ -17,6 +17,11 @@ public static class ProxyWatch
         new WatchSpec(ResourceKind.GatewayClasses, new InformerOptions()),
         new WatchSpec(ResourceKind.Gateways, new InformerOptions { Namespace = @namespace, Selector = new ListSelector(FieldSelector: "metadata.name=" + name) }),
         new WatchSpec(ResourceKind.HttpRoutes, new InformerOptions()),
+        new WatchSpec(ResourceKind.GrpcRoutes, new InformerOptions { Optional = true }),
+        new WatchSpec(ResourceKind.BackendTlsPolicies, new InformerOptions { Optional = true }),
+        new WatchSpec(ResourceKind.ListenerSets, new InformerOptions { Optional = true }),
+        // CA bundles (key ca.crt) of BackendTLSPolicy and Gateway spec.tls.frontend.
+        new WatchSpec(ResourceKind.ConfigMaps, new InformerOptions()),
         new WatchSpec(ResourceKind.ReferenceGrants, new InformerOptions()),
         new WatchSpec(ResourceKind.Namespaces, new InformerOptions()),
         new WatchSpec(ResourceKind.Services, new InformerOptions()),

@@ -238,48 +238,57 @@ public sealed partial class ListenerManager : IAsyncDisposable
     }
 
     /// <summary>
-    /// TLS settings for one handshake: the certificate chosen by SNI from the snapshot current at handshake
-    /// time, as a cached <see cref="SslStreamCertificateContext"/> (building one means building the chain,
-    /// too costly per handshake), and ALPN h2 then http/1.1.
+    /// TLS settings for one handshake: the certificate of the listener chosen by SNI from the snapshot current
+    /// at handshake time, as a cached <see cref="SslStreamCertificateContext"/> (building one means building
+    /// the chain, too costly per handshake), ALPN h2 then http/1.1, and that listener's client certificate
+    /// validation (spec.tls.frontend), if any.
     /// </summary>
     private SslServerAuthenticationOptions ServerOptions(BindingSlot slot, string? sni)
     {
-        var (certificate, _) = SelectCertificate(slot, sni);
-        return new SslServerAuthenticationOptions
+        var listener = SelectListener(slot, sni);
+        var certificate = listener?.Certificate;
+        var options = new SslServerAuthenticationOptions
         {
             ServerCertificateContext = certificate is null ? null : _certificateContexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true)),
             ApplicationProtocols = Alpn,
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
+        if (listener?.ClientValidation is { } validation)
+        {
+            ClientCertificateValidator.Configure(options, validation);
+        }
+
+        return options;
     }
 
-    /// <summary>The certificate for a TLS handshake, by SNI, from the snapshot current at handshake time.</summary>
-    private (X509Certificate2? Certificate, bool Stream) SelectCertificate(BindingSlot slot, string? sni)
+    /// <summary>The listener answering a TLS handshake, by SNI, from the snapshot current at handshake time.</summary>
+    private ListenerModel? SelectListener(BindingSlot slot, string? sni)
     {
         var binding = slot.Resolve(_store.Current);
         if (binding is null)
         {
-            return (null, false);
+            return null;
         }
 
         var listener = binding.ListenersByHost.Find(sni ?? "");
-        if (listener?.Certificate is { } certificate)
+        if (listener?.Certificate is not null)
         {
-            return (certificate, listener.Stream is not null);
+            return listener;
         }
 
         // No SNI (or no listener for it): the first listener with a certificate, so IP-address clients get an answer.
         var listeners = binding.Listeners;
         for (var i = 0; i < listeners.Length; i++)
         {
-            if (listeners[i].Certificate is { } any && listeners[i].Stream is null)
+            // A TLS (stream) listener's certificate is not an HTTPS answer.
+            if (listeners[i].Certificate is not null && listeners[i].Stream is null)
             {
-                return (any, false);
+                return listeners[i];
             }
         }
 
-        return (null, false);
+        return null;
     }
 
     private void ReportFailure(string key, string reason)

@@ -188,7 +188,7 @@ internal sealed partial class GatewayPipeline
                 Scheme = SchemeOf(binding!),
             });
             forwarded = true;
-            await ForwardAsync(context, rule, backend, endpoint);
+            await ForwardAsync(context, rule, backend, endpoint, listener!.BackendClientCertificate);
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
@@ -218,7 +218,7 @@ internal sealed partial class GatewayPipeline
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, RouteRuleModel rule, BackendModel backend, EndpointState endpoint)
+    private async Task ForwardAsync(HttpContext context, RouteRuleModel rule, BackendModel backend, EndpointState endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate)
     {
         var config = backend.Protocol == BackendProtocol.H2c ? H2cConfig : Http1Config;
         var requestTimeout = rule.RequestTimeout;
@@ -242,7 +242,9 @@ internal sealed partial class GatewayPipeline
             context.RequestAborted = deadline.Token;
         }
 
-        var invoker = _transport.GetInvoker(endpoint.Endpoint, backend);
+        var invoker = clientCertificate is null
+            ? _transport.GetInvoker(endpoint.Endpoint, backend)
+            : _transport.GetInvoker(endpoint.Endpoint, backend, clientCertificate);
         endpoint.Begin();
         try
         {

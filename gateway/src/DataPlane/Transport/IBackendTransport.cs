@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Meshway.Routing.Backends;
 
 namespace Meshway.DataPlane.Transport;
@@ -17,4 +18,11 @@ public interface IBackendTransport
     /// implement it.
     /// </summary>
     HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendModel backend) => GetInvoker(endpoint, backend.Protocol);
+
+    /// <summary>
+    /// As <see cref="GetInvoker(EndpointModel, BackendModel)"/> for a request through a Gateway with
+    /// spec.tls.backend.clientCertificateRef: where the transport originates TLS (BackendTLSPolicy) it presents
+    /// <paramref name="clientCertificate"/>. Transports that never originate that TLS ignore it.
+    /// </summary>
+    HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendModel backend, X509Certificate2 clientCertificate) => GetInvoker(endpoint, backend);
 }

@@ -23,6 +23,11 @@ public sealed class TlsOriginationTransport : IBackendTransport, IDisposable
     private readonly TimeSpan _connectTimeout;
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _invokers = new(StringComparer.Ordinal);
 
+    // With a Gateway client certificate: pools per certificate (SHA-256 thumbprint, computed once per
+    // certificate object) then per TLS setting, so a certificate never rides on another one's connections.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, string> _thumbprints = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HttpMessageInvoker>> _invokersByClient = new(StringComparer.Ordinal);
+
     public TlsOriginationTransport(IBackendTransport inner, bool ownsInner, TimeSpan? connectTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -40,7 +45,21 @@ public sealed class TlsOriginationTransport : IBackendTransport, IDisposable
             return _inner.GetInvoker(endpoint, backend);
         }
 
-        return _invokers.TryGetValue(tls.Key, out var invoker) ? invoker : _invokers.GetOrAdd(tls.Key, _ => Create(tls));
+        return _invokers.TryGetValue(tls.Key, out var invoker) ? invoker : _invokers.GetOrAdd(tls.Key, _ => Create(tls, null));
+    }
+
+    public HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendModel backend, X509Certificate2 clientCertificate)
+    {
+        if (backend.Tls is not { } tls)
+        {
+            return _inner.GetInvoker(endpoint, backend, clientCertificate);
+        }
+
+        var thumbprint = _thumbprints.GetValue(clientCertificate, static c => c.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+        var pools = _invokersByClient.TryGetValue(thumbprint, out var found)
+            ? found
+            : _invokersByClient.GetOrAdd(thumbprint, static _ => new ConcurrentDictionary<string, HttpMessageInvoker>(StringComparer.Ordinal));
+        return pools.TryGetValue(tls.Key, out var invoker) ? invoker : pools.GetOrAdd(tls.Key, _ => Create(tls, clientCertificate));
     }
 
     public void Dispose()
@@ -50,13 +69,21 @@ public sealed class TlsOriginationTransport : IBackendTransport, IDisposable
             invoker.Dispose();
         }
 
+        foreach (var pools in _invokersByClient.Values)
+        {
+            foreach (var invoker in pools.Values)
+            {
+                invoker.Dispose();
+            }
+        }
+
         if (_ownsInner && _inner is IDisposable disposable)
         {
             disposable.Dispose();
         }
     }
 
-    private HttpMessageInvoker Create(BackendTlsModel tls)
+    private HttpMessageInvoker Create(BackendTlsModel tls, X509Certificate2? clientCertificate)
     {
         var handler = new SocketsHttpHandler
         {
@@ -72,12 +99,13 @@ public sealed class TlsOriginationTransport : IBackendTransport, IDisposable
             // TLS is set up here rather than through SslOptions: SocketsHttpHandler would take the SNI from the
             // request's Host (the client's host name), and the policy says the SNI is its own hostname. The
             // handler then speaks HTTP (or HTTP/2 with prior knowledge) over the verified stream.
-            ConnectCallback = (context, cancellationToken) => ConnectAsync(tls, context, cancellationToken),
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(tls, clientCertificate, context, cancellationToken),
         };
         return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
-    private static async ValueTask<Stream> ConnectAsync(BackendTlsModel tls, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectAsync(
+        BackendTlsModel tls, X509Certificate2? clientCertificate, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
         try
@@ -93,6 +121,8 @@ public sealed class TlsOriginationTransport : IBackendTransport, IDisposable
                         TargetHost = tls.Hostname,
                         ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
                         RemoteCertificateValidationCallback = (_, certificate, _, errors) => Verify(tls, certificate, errors),
+                        // The Gateway's spec.tls.backend certificate, whatever the server asks for: it is the only one we have.
+                        LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
                     },
                     cancellationToken);
             }

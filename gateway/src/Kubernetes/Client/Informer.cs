@@ -211,7 +211,7 @@ public sealed partial class Informer : IAsyncDisposable
             catch (KubeApiException ex) when (_options.Optional && needList && (ex.IsNotFound || ex.StatusCode == 403))
             {
                 _synced.TrySetResult();
-                LogWatchFailed(_logger, Kind, "not served by the API server (CRD not installed?) or not permitted (RBAC); treated as empty", (long)_options.MissingKindRetry.TotalMilliseconds);
+                LogKindMissing(_logger, Kind, (long)_options.MissingKindRetry.TotalMilliseconds);
                 try
                 {
                     await Task.Delay(_options.MissingKindRetry, cancellationToken);
@@ -383,6 +383,9 @@ public sealed partial class Informer : IAsyncDisposable
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Listed {Kind}: {Count} objects at resourceVersion {ResourceVersion}")]
     private static partial void LogListed(ILogger logger, ResourceKind kind, int count, string resourceVersion);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Information, Message = "{Kind} is not served by the API server (CRD not installed?) or not permitted (RBAC); treating it as empty, listing again in {DelayMs} ms")]
+    private static partial void LogKindMissing(ILogger logger, ResourceKind kind, long delayMs);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Watch of {Kind} from resourceVersion {ResourceVersion} is too old (410 Gone); listing again")]
     private static partial void LogGone(ILogger logger, ResourceKind kind, string resourceVersion);

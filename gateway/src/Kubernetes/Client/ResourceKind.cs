@@ -12,6 +12,10 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind TlsRoutes = new(KubeKinds.GatewayGroup, "v1", "tlsroutes", "TLSRoute", true, KubeJsonContext.Default.TlsRoute);
     public static readonly ResourceKind TlsRoutesV1Alpha2 = new(KubeKinds.GatewayGroup, "v1alpha2", "tlsroutes", "TLSRoute", true, KubeJsonContext.Default.TlsRoute);
     public static readonly ResourceKind TcpRoutes = new(KubeKinds.GatewayGroup, "v1alpha2", "tcproutes", "TCPRoute", true, KubeJsonContext.Default.TcpRoute);
+    public static readonly ResourceKind GrpcRoutes = new(KubeKinds.GatewayGroup, "v1", "grpcroutes", "GRPCRoute", true, KubeJsonContext.Default.GrpcRoute);
+    public static readonly ResourceKind BackendTlsPolicies = new(KubeKinds.GatewayGroup, "v1", "backendtlspolicies", "BackendTLSPolicy", true, KubeJsonContext.Default.BackendTlsPolicy);
+    public static readonly ResourceKind ListenerSets = new(KubeKinds.GatewayGroup, "v1", "listenersets", "ListenerSet", true, KubeJsonContext.Default.ListenerSet);
+    public static readonly ResourceKind ConfigMaps = new("", "v1", "configmaps", "ConfigMap", true, KubeJsonContext.Default.ConfigMap);
     public static readonly ResourceKind ReferenceGrants = new(KubeKinds.GatewayGroup, "v1beta1", "referencegrants", "ReferenceGrant", true, KubeJsonContext.Default.ReferenceGrant);
     public static readonly ResourceKind Services = new("", "v1", "services", "Service", true, KubeJsonContext.Default.Service);
     public static readonly ResourceKind Secrets = new("", "v1", "secrets", "Secret", true, KubeJsonContext.Default.Secret);

@@ -15,6 +15,12 @@ public sealed class GatewaySpec
     public List<GatewayAddress>? Addresses { get; set; }
 
     public GatewayInfrastructure? Infrastructure { get; set; }
+
+    /// <summary>Gateway-wide TLS: frontend client certificate validation, backend client certificate.</summary>
+    public GatewayTlsSettings? Tls { get; set; }
+
+    /// <summary>Which ListenerSets may add listeners to this Gateway (GEP-1713); none when unset.</summary>
+    public AllowedListeners? AllowedListeners { get; set; }
 }
 
 /// <summary>Labels and annotations to put on what the implementation provisions for the Gateway.</summary>

@@ -16,6 +16,7 @@ namespace Meshway.Kubernetes.Models;
 [JsonSerializable(typeof(GrpcRoute))]
 [JsonSerializable(typeof(TlsRoute))]
 [JsonSerializable(typeof(TcpRoute))]
+[JsonSerializable(typeof(ListenerSet))]
 [JsonSerializable(typeof(BackendTlsPolicy))]
 [JsonSerializable(typeof(ConfigMap))]
 [JsonSerializable(typeof(ReferenceGrant))]

@@ -20,6 +20,7 @@ public static class KubeKinds
             ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1alpha2", "GRPCRoute") => context.GrpcRoute,
             ("gateway.networking.k8s.io/v1" or "gateway.networking.k8s.io/v1alpha2", "TLSRoute") => context.TlsRoute,
             ("gateway.networking.k8s.io/v1alpha2", "TCPRoute") => context.TcpRoute,
+            ("gateway.networking.k8s.io/v1", "ListenerSet") => context.ListenerSet,
             ("v1", "Namespace") => context.KubeNamespace,
             ("v1", "Pod") => context.Pod,
             ("v1", "Secret") => context.Secret,

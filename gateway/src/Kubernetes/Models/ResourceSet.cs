@@ -26,6 +26,7 @@ public sealed class ResourceSet
         GrpcRoutes = Latest(objects.OfType<GrpcRoute>());
         TlsRoutes = Latest(objects.OfType<TlsRoute>());
         TcpRoutes = Latest(objects.OfType<TcpRoute>());
+        ListenerSets = Latest(objects.OfType<ListenerSet>());
         BackendTlsPolicies = Latest(objects.OfType<BackendTlsPolicy>());
         ConfigMaps = Latest(objects.OfType<ConfigMap>());
         ReferenceGrants = Latest(objects.OfType<ReferenceGrant>());
@@ -65,6 +66,7 @@ public sealed class ResourceSet
     public ImmutableArray<TlsRoute> TlsRoutes { get; }
 
     public ImmutableArray<TcpRoute> TcpRoutes { get; }
+    public ImmutableArray<ListenerSet> ListenerSets { get; }
 
     public ImmutableArray<BackendTlsPolicy> BackendTlsPolicies { get; }
 

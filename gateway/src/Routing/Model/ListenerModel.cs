@@ -18,7 +18,9 @@ public sealed class ListenerModel
         string? hostname,
         HostnameTable<RouteTable> hosts,
         X509Certificate2? certificate = null,
-        StreamListenerModel? stream = null)
+        StreamListenerModel? stream = null,
+        ClientValidationModel? clientValidation = null,
+        X509Certificate2? backendClientCertificate = null)
     {
         Stream = stream;
         GatewayNamespace = gatewayNamespace;
@@ -27,6 +29,8 @@ public sealed class ListenerModel
         Hostname = hostname;
         Hosts = hosts;
         Certificate = certificate;
+        ClientValidation = clientValidation;
+        BackendClientCertificate = backendClientCertificate;
     }
 
     public string GatewayNamespace { get; }
@@ -47,4 +51,10 @@ public sealed class ListenerModel
 
     /// <summary>The serving certificate (with private key) of an HTTPS listener or a TLS listener in Terminate mode.</summary>
     public X509Certificate2? Certificate { get; }
+
+    /// <summary>Client certificate validation for handshakes this listener answers (null: no client certificate asked).</summary>
+    public ClientValidationModel? ClientValidation { get; }
+
+    /// <summary>The Gateway's client certificate (with key) for backends it reaches over TLS (spec.tls.backend).</summary>
+    public X509Certificate2? BackendClientCertificate { get; }
 }

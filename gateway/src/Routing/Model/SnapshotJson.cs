@@ -63,6 +63,27 @@ public static class SnapshotJson
             };
         }
 
+        if (listener.ClientValidation is { } validation)
+        {
+            var cas = new JsonArray();
+            foreach (var ca in validation.CaCertificates)
+            {
+                cas.Add(ca.Subject);
+            }
+
+            json["clientValidation"] = new JsonObject
+            {
+                ["source"] = validation.Source,
+                ["mode"] = validation.AllowInsecureFallback ? "AllowInsecureFallback" : "AllowValidOnly",
+                ["caCertificates"] = cas,
+            };
+        }
+
+        if (listener.BackendClientCertificate is { } backendCertificate)
+        {
+            json["backendClientCertificate"] = backendCertificate.Subject;
+        }
+
         json["hosts"] = hosts;
         if (listener.Stream is { } stream)
         {

@@ -17,7 +17,7 @@ internal static class AllowedRoutesPolicy
         switch (namespaces?.From ?? "Same")
         {
             case "Same":
-                return routeNamespace == listener.Gateway.Namespace;
+                return routeNamespace == listener.OwnerNamespace;
             case "All":
                 return true;
             case "Selector":

@@ -28,7 +28,10 @@ internal static class GatewayTranslator
             }
         }
 
+        ListenerSets.Merge(state, resources);
         DetectConflicts(state.Listeners);
+        OverlappingTls.Detect(state.Listeners);
+        GatewayTls.ApplyBackend(state, resources);
         return state;
     }
 
@@ -74,7 +77,7 @@ internal static class GatewayTranslator
         }
     }
 
-    private static ListenerState TranslateListener(GatewayState gateway, GatewayListener spec, ResourceSet resources)
+    internal static ListenerState TranslateListener(GatewayState gateway, GatewayListener spec, ResourceSet resources, ListenerSet? owner = null)
     {
         var protocol = spec.Protocol switch
         {
@@ -89,6 +92,7 @@ internal static class GatewayTranslator
         {
             Gateway = gateway,
             Spec = spec,
+            OwnerSet = owner,
             Protocol = protocol,
             // A TCP listener has no name to match: the spec says its hostname is ignored.
             Hostname = hostnameValid && protocol != ListenerProtocol.Tcp ? spec.Hostname?.ToLowerInvariant() : null,
@@ -120,6 +124,7 @@ internal static class GatewayTranslator
         if (protocol == ListenerProtocol.Https)
         {
             ResolveCertificate(listener, spec, resources);
+            GatewayTls.ApplyFrontend(listener, resources);
         }
         else if (protocol == ListenerProtocol.Tls)
         {
@@ -225,7 +230,7 @@ internal static class GatewayTranslator
 
         foreach (var certificateRef in refs)
         {
-            var (certificate, error) = LoadCertificate(listener.Gateway, certificateRef ?? new ObjectReference(), resources);
+            var (certificate, error) = LoadCertificate(listener.Gateway, certificateRef ?? new ObjectReference(), resources, listener.OwnerSet);
             if (error is not null)
             {
                 listener.CertificateError = error;
@@ -238,12 +243,15 @@ internal static class GatewayTranslator
         }
     }
 
-    private static (X509Certificate2? Certificate, ConfigError? Error) LoadCertificate(
-        GatewayState gateway, ObjectReference reference, ResourceSet resources)
+    internal static (X509Certificate2? Certificate, ConfigError? Error) LoadCertificate(
+        GatewayState gateway, ObjectReference reference, ResourceSet resources, ListenerSet? owner = null)
     {
+        // A ListenerSet's listener resolves from the set's namespace, and grants must name kind ListenerSet (GEP-1713).
+        var fromNamespace = owner?.Namespace ?? gateway.Namespace;
+        var fromKind = owner is null ? "Gateway" : ListenerSets.Kind;
         var group = reference.Group ?? "";
         var kind = reference.Kind ?? "Secret";
-        var ns = string.IsNullOrEmpty(reference.Namespace) ? gateway.Namespace : reference.Namespace;
+        var ns = string.IsNullOrEmpty(reference.Namespace) ? fromNamespace : reference.Namespace;
         var name = reference.Name ?? "";
         if (group != "" || kind != "Secret")
         {
@@ -251,7 +259,7 @@ internal static class GatewayTranslator
                 $"certificateRef {group}/{kind} {ns}/{name}: only core Secrets are supported"));
         }
 
-        if (!ReferenceGrants.Allows(resources, KubeKinds.GatewayGroup, "Gateway", gateway.Namespace, "", "Secret", ns, name))
+        if (!ReferenceGrants.Allows(resources, KubeKinds.GatewayGroup, fromKind, fromNamespace, "", "Secret", ns, name))
         {
             return (null, new ConfigError(Reasons.RefNotPermitted,
                 $"certificateRef to Secret {ns}/{name} is not permitted by any ReferenceGrant in namespace {ns}"));
@@ -315,7 +323,8 @@ internal static class GatewayTranslator
     /// </summary>
     private static void DetectConflicts(List<ListenerState> listeners)
     {
-        foreach (var byPort in listeners.Where(l => l.AcceptError is null).GroupBy(l => l.Port))
+        // Listeners already Conflicted by ListenerSet precedence are out: the earlier listener keeps its port.
+        foreach (var byPort in listeners.Where(l => l.AcceptError is null && l.Conflict is null).GroupBy(l => l.Port))
         {
             var protocols = byPort.Select(l => l.Protocol!.Value).Distinct().ToList();
             if (protocols.Exists(a => protocols.Exists(b => !Compatible(a, b))))

@@ -20,6 +20,12 @@ internal sealed class ListenerState
 
     public required GatewayListener Spec { get; init; }
 
+    /// <summary>The ListenerSet that contributed this listener; null for the Gateway's own listeners.</summary>
+    public ListenerSet? OwnerSet { get; init; }
+
+    /// <summary>The namespace of the object that declares the listener (Gateway or ListenerSet).</summary>
+    public string OwnerNamespace => OwnerSet?.Namespace ?? Gateway.Namespace;
+
     public string Name => Spec.Name ?? "";
 
     /// <summary>Lower-cased listener hostname, or null for "any".</summary>
@@ -44,6 +50,9 @@ internal sealed class ListenerState
     /// <summary>Conflicted=True (ProtocolConflict, HostnameConflict).</summary>
     public ConfigError? Conflict { get; set; }
 
+    /// <summary>OverlappingTLSConfig=True (OverlappingHostnames): informational, the listener is still served.</summary>
+    public ConfigError? OverlappingTls { get; set; }
+
     public List<RouteGroupKind> SupportedKinds { get; } = [];
 
     public bool AllowsHttpRoute => SupportedKinds.Count > 0;
@@ -52,6 +61,12 @@ internal sealed class ListenerState
     public bool AllowsKind(string kind) => SupportedKinds.Exists(k => k.Kind == kind);
 
     public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Client certificate validation from the Gateway's spec.tls.frontend (null: none).</summary>
+    public ClientValidationModel? ClientValidation { get; set; }
+
+    /// <summary>ResolvedRefs=False for frontend CA refs (InvalidCACertificateRef, InvalidCACertificateKind, RefNotPermitted).</summary>
+    public ConfigError? ClientValidationError { get; set; }
 
     /// <summary>Routes that attached (accepted for this listener), in route order.</summary>
     public List<AttachedRoute> Routes { get; } = [];
@@ -69,13 +84,23 @@ internal sealed class GatewayState
 {
     public required Gateway Gateway { get; init; }
 
+    /// <summary>Its own listeners, then those of allowed ListenerSets (precedence order).</summary>
     public List<ListenerState> Listeners { get; } = [];
+
+    /// <summary>ListenerSets naming this Gateway, allowed or not, in precedence order.</summary>
+    public List<ListenerSetState> ListenerSets { get; } = [];
 
     /// <summary>The addresses its listeners bind to.</summary>
     public List<string> Addresses { get; } = [];
 
     /// <summary>Accepted=False for the whole Gateway (UnsupportedAddress).</summary>
     public ConfigError? AcceptError { get; set; }
+
+    /// <summary>The certificate presented to TLS backends (spec.tls.backend.clientCertificateRef).</summary>
+    public X509Certificate2? BackendClientCertificate { get; set; }
+
+    /// <summary>Gateway ResolvedRefs=False (InvalidClientCertificateRef, RefNotPermitted).</summary>
+    public ConfigError? BackendCertificateError { get; set; }
 
     public string Namespace => Gateway.Namespace;
 

@@ -19,9 +19,18 @@ internal sealed record ParentResult(
 /// </summary>
 internal static class RouteAttachment
 {
-    public static ParentResult Attach(CompiledRoute route, ParentReference parentRef, GatewayState gateway, ResourceSet resources)
+    public static ParentResult Attach(
+        CompiledRoute route, ParentReference parentRef, GatewayState gateway, ResourceSet resources, ListenerSetState? set = null)
     {
-        var candidates = gateway.Listeners
+        // A Gateway parent offers only its own listeners, a ListenerSet parent only the set's (GEP-1713).
+        if (set?.NotAllowed is { } notAllowed)
+        {
+            return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
+                $"ListenerSet {set.Namespace}/{set.Name} is not attached: {notAllowed.Message}"));
+        }
+
+        var scope = set is null ? gateway.Listeners.Where(l => l.OwnerSet is null) : set.Listeners;
+        var candidates = scope
             .Where(l => (string.IsNullOrEmpty(parentRef.SectionName) || l.Name == parentRef.SectionName)
                 && (parentRef.Port is null || l.Port == parentRef.Port))
             .ToList();

@@ -14,6 +14,9 @@ internal static class StatusWriter
         "BackendTLSPolicy",
         "BackendTLSPolicySANValidation",
         "Gateway",
+        "GatewayBackendClientCertificate",
+        "GatewayFrontendClientCertificateValidation",
+        "GatewayFrontendClientCertificateValidationInsecureFallback",
         "GatewayHTTPListenerIsolation",
         "GatewayHTTPSListenerDetectMisdirectedRequests",
         "GatewayPort8080",
@@ -41,6 +44,7 @@ internal static class StatusWriter
         "HTTPRouteRequestTimeout",
         "HTTPRouteResponseHeaderModification",
         "HTTPRouteSchemeRedirect",
+        "ListenerSet",
         "ReferenceGrant",
         "TCPRoute",
         "TLSRoute",
@@ -69,21 +73,23 @@ internal static class StatusWriter
     public static ObjectStatus Gateway(GatewayState gateway)
     {
         var generation = gateway.Gateway.Generation;
+        // The Gateway reports its own listeners; ListenerSet listeners are reported on their ListenerSet.
+        var own = gateway.Listeners.Where(l => l.OwnerSet is null).ToList();
         var listeners = new JsonArray();
-        foreach (var listener in gateway.Listeners)
+        foreach (var listener in own)
         {
             listeners.Add(Listener(listener, generation));
         }
 
-        var invalid = gateway.Listeners
-            .Where(l => l.AcceptError is not null || l.CertificateError is not null || l.KindsError is not null || l.Conflict is not null)
+        var invalid = own
+            .Where(l => l.AcceptError is not null || l.CertificateError is not null || l.ClientValidationError is not null || l.KindsError is not null || l.Conflict is not null)
             .ToList();
         Condition accepted;
         if (gateway.AcceptError is { } addressError)
         {
             accepted = new Condition(Reasons.Accepted, false, addressError.Reason, addressError.Message);
         }
-        else if (gateway.Listeners.Count > 0 && gateway.Listeners.All(l => l.AcceptError is not null))
+        else if (own.Count > 0 && own.All(l => l.AcceptError is not null))
         {
             accepted = new Condition(Reasons.Accepted, false, Reasons.ListenersNotValid, "no listener is valid: " + Describe(invalid));
         }
@@ -96,12 +102,12 @@ internal static class StatusWriter
             accepted = new Condition(Reasons.Accepted, true, Reasons.Accepted, "Gateway accepted");
         }
 
-        var programmedCount = gateway.Listeners.Count(l => l.Programmed);
+        var programmedCount = own.Count(l => l.Programmed);
         var programmed = gateway.AcceptError is not null
             ? new Condition(Reasons.Programmed, false, Reasons.Invalid, "Gateway is not accepted")
             : programmedCount == 0
                 ? new Condition(Reasons.Programmed, false, Reasons.Invalid, "no listener can be served")
-                : new Condition(Reasons.Programmed, true, Reasons.Programmed, $"{programmedCount} of {gateway.Listeners.Count} listeners programmed");
+                : new Condition(Reasons.Programmed, true, Reasons.Programmed, $"{programmedCount} of {own.Count} listeners programmed");
 
         var addresses = new JsonArray();
         if (gateway.AcceptError is null)
@@ -115,17 +121,22 @@ internal static class StatusWriter
         var status = new JsonObject
         {
             ["addresses"] = addresses,
-            ["conditions"] = Condition.ToJson([accepted, programmed], generation),
+            ["conditions"] = Condition.ToJson([accepted, programmed, .. GatewayTls.GatewayConditions(gateway)], generation),
             ["listeners"] = listeners,
         };
+        if (gateway.Gateway.Spec.AllowedListeners is not null || gateway.ListenerSets.Count > 0)
+        {
+            status["attachedListenerSets"] = gateway.ListenerSets.Count(s => s.Accepted);
+        }
+
         return Item(gateway.Gateway, status);
     }
 
     private static string Describe(IEnumerable<ListenerState> listeners) =>
         string.Join("; ", listeners.Select(l =>
-            $"{l.Name}: {(l.AcceptError ?? l.Conflict ?? l.CertificateError ?? l.KindsError)!.Message}"));
+            $"{l.Name}: {(l.AcceptError ?? l.Conflict ?? l.CertificateError ?? l.ClientValidationError ?? l.KindsError)!.Message}"));
 
-    private static JsonObject Listener(ListenerState listener, long generation)
+    internal static JsonObject Listener(ListenerState listener, long generation)
     {
         var kinds = new JsonArray();
         foreach (var kind in listener.SupportedKinds)
@@ -141,7 +152,7 @@ internal static class StatusWriter
             : new Condition(Reasons.Programmed, false, Reasons.Invalid,
                 (listener.AcceptError ?? listener.Conflict ?? listener.CertificateError ?? listener.KindsError)?.Message
                 ?? (listener.Gateway.AcceptError is not null ? "Gateway is not accepted" : "no supported route kinds"));
-        var refError = listener.CertificateError ?? listener.KindsError;
+        var refError = listener.CertificateError ?? listener.ClientValidationError ?? listener.KindsError;
         var resolved = refError is not null
             ? new Condition(Reasons.ResolvedRefs, false, refError.Reason, refError.Message)
             : new Condition(Reasons.ResolvedRefs, true, Reasons.ResolvedRefs, "All references resolved");
@@ -155,7 +166,7 @@ internal static class StatusWriter
             ["name"] = listener.Name,
             ["supportedKinds"] = kinds,
             ["attachedRoutes"] = listener.Routes.Count,
-            ["conditions"] = Condition.ToJson([accepted, programmed, resolved, conflicted], generation),
+            ["conditions"] = Condition.ToJson([accepted, programmed, resolved, conflicted, .. OverlappingTls.ListenerConditions(listener)], generation),
         };
     }
 

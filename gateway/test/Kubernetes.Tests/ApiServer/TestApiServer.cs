@@ -698,6 +698,9 @@ public sealed class TestApiServer : IAsyncDisposable
         ["gateway.networking.k8s.io/gatewayclasses"] = ("gateway.networking.k8s.io/v1", "GatewayClass"),
         ["gateway.networking.k8s.io/gateways"] = ("gateway.networking.k8s.io/v1", "Gateway"),
         ["gateway.networking.k8s.io/httproutes"] = ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+        ["gateway.networking.k8s.io/grpcroutes"] = ("gateway.networking.k8s.io/v1", "GRPCRoute"),
+        ["gateway.networking.k8s.io/backendtlspolicies"] = ("gateway.networking.k8s.io/v1", "BackendTLSPolicy"),
+        ["gateway.networking.k8s.io/listenersets"] = ("gateway.networking.k8s.io/v1", "ListenerSet"),
         ["gateway.networking.k8s.io/referencegrants"] = ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"),
         // TLSRoute is served (every version path reaches the same store); TCPRoute is deliberately not, like a
         // cluster without its CRD, so controller tests also cover an optional kind that answers 404.
