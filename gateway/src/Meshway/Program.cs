@@ -146,6 +146,7 @@ internal static partial class Program
             identity, connector, new WaypointTranslationOptions { DefaultBindAddress = command.BindAddress }, loggerFactory);
         using var transport = connector is null ? null : new HboneBackendTransport(new PlaintextTransport(), connector, waypoints.AmbientTarget);
         await using var host = DataPlaneHost.Create(loggerFactory, transport);
+        waypoints.Metrics = host.Metrics; // mesh requests on the same /metrics
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
         var applier = new ConfigApplier(
             host,

@@ -52,6 +52,7 @@ function dest(args) {
     const chunks = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
+      console.log(`REQUEST ${req.method} ${req.url}`); // tests look for requests the waypoint sent on its own (mirrors)
       const tunnel = req.socket.hbone || {};
       const body = JSON.stringify({
         pod: args.name,

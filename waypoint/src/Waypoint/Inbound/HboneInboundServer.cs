@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Security;
+using Meshway.DataPlane.Balancing;
+using Meshway.DataPlane.Metrics;
+using Meshway.DataPlane.Pipeline;
+using Meshway.DataPlane.Snapshots;
 using Meshway.Mtls.Identity;
 using Meshway.Mtls.Tls;
 using Meshway.Waypoint.Gamma;
@@ -41,6 +45,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     private readonly WaypointTransport _transport;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly GatewayMetrics _metrics;
     private readonly TunnelListenerFactory _tunnels = new();
     private WebApplication? _public;
     private WebApplication? _inner;
@@ -53,7 +58,10 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     private SslServerAuthenticationOptions? _baseOptions;
     private SslServerAuthenticationOptions? _countingOptions;
 
-    public HboneInboundServer(WaypointListener listener, WaypointStore store, MeshTlsServer tls, WaypointTransport transport, ILoggerFactory loggers)
+    /// <param name="metrics">where request metrics go (the executable's, so /metrics shows mesh traffic); a private set when null.</param>
+    public HboneInboundServer(
+        WaypointListener listener, WaypointStore store, MeshTlsServer tls, WaypointTransport transport, ILoggerFactory loggers,
+        GatewayMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(store);
@@ -66,6 +74,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         _transport = transport;
         _loggers = loggers;
         _logger = loggers.CreateLogger<HboneInboundServer>();
+        _metrics = metrics ?? new GatewayMetrics();
     }
 
     /// <summary>Tunnels accepted (CONNECT answered 200).</summary>
@@ -100,8 +109,11 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
             kestrel.Listen(H2cEndpoint, l => l.Protocols = HttpProtocols.Http2);
         });
         var innerApp = inner.Build();
-        var handler = new WaypointHttpHandler(
-            innerApp.Services.GetRequiredService<IHttpForwarder>(), _transport, _loggers.CreateLogger<WaypointHttpHandler>());
+        // The shared request pipeline; its own snapshot store stays empty because every tunnel names its binding.
+        var pipeline = new GatewayPipeline(
+            new SnapshotStore(), innerApp.Services.GetRequiredService<IHttpForwarder>(), _transport, new EndpointBalancer(),
+            _metrics, _loggers.CreateLogger<GatewayPipeline>());
+        var handler = new WaypointHttpHandler(pipeline);
         innerApp.Run(handler.HandleAsync);
         await innerApp.StartAsync(cancellationToken);
         _inner = innerApp;

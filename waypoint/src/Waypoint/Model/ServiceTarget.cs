@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using Meshway.Routing.Backends;
+using Meshway.Routing.Hosts;
 using Meshway.Routing.Matching;
+using Meshway.Routing.Model;
 
 namespace Meshway.Waypoint.Model;
 
@@ -42,6 +44,15 @@ public sealed class ServiceTarget
         Service = service;
         Producer = producer;
         Consumers = consumers;
+
+        // The shared GatewayPipeline serves a request from a PortBinding: one per table, built here (translation
+        // time) so the request path only picks one. A GAMMA route has no hostnames: its table answers any Host.
+        var slash = waypoint.IndexOf('/');
+        var gatewayNamespace = slash < 0 ? "" : waypoint[..slash];
+        var gatewayName = slash < 0 ? waypoint : waypoint[(slash + 1)..];
+        ProducerBinding = Binding(producer, gatewayNamespace, gatewayName, vip, port);
+        ConsumerBindings = consumers.ToFrozenDictionary(
+            c => c.Key, c => Binding(c.Value, gatewayNamespace, gatewayName, vip, port), StringComparer.Ordinal);
     }
 
     /// <summary>"namespace/name" of the waypoint Gateway the Service is bound to: only that waypoint serves it.</summary>
@@ -67,7 +78,24 @@ public sealed class ServiceTarget
     /// <summary>"namespace/name:port", for logs and metrics.</summary>
     public string DisplayName => Namespace + "/" + Name + ":" + Port;
 
+    /// <summary>The producer table as the pipeline's binding: socket VIP:port, one host-less listener.</summary>
+    public PortBinding ProducerBinding { get; }
+
+    /// <summary>The consumer tables as bindings, by client namespace.</summary>
+    public FrozenDictionary<string, PortBinding> ConsumerBindings { get; }
+
+    /// <summary>The binding for a client from <paramref name="clientNamespace"/> (see <see cref="TableFor"/>).</summary>
+    public PortBinding BindingFor(string? clientNamespace) =>
+        clientNamespace is not null && ConsumerBindings.TryGetValue(clientNamespace, out var consumer) ? consumer : ProducerBinding;
+
     /// <summary>The table for a client from <paramref name="clientNamespace"/>: its namespace's consumer routes replace the producer routes.</summary>
     public RouteTable TableFor(string? clientNamespace) =>
         clientNamespace is not null && Consumers.TryGetValue(clientNamespace, out var consumer) ? consumer : Producer;
+
+    private static PortBinding Binding(RouteTable table, string gatewayNamespace, string gatewayName, string vip, int port)
+    {
+        var hosts = new HostnameTable<RouteTable>([new KeyValuePair<string, RouteTable>("*", table)]);
+        var listener = new ListenerModel(gatewayNamespace, gatewayName, "mesh", null, hosts);
+        return new PortBinding(vip, port, ListenerProtocol.Http, [listener]);
+    }
 }

@@ -259,6 +259,9 @@ public sealed class WaypointFixture : IAsyncLifetime
             - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-mesh, value: waypoint}], remove: [x-drop]}}
             - {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-resp, value: "yes"}]}}
             backendRefs: [{name: reviews, port: 9080}]
+          - matches: [{path: {type: PathPrefix, value: /mirror}}]
+            filters: [{type: RequestMirror, requestMirror: {backendRef: {name: reviews-v2, port: 9080}}}]
+            backendRefs: [{name: reviews, port: 9080}]
           - matches: [{path: {type: PathPrefix, value: /old}}]
             filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
             backendRefs: [{name: reviews, port: 9080}]
