@@ -94,19 +94,19 @@ public static class WaypointTranslator
 
         // 3. GAMMA routes: parentRefs to bound Services; producer (same namespace) or consumer (other namespace).
         var attachments = new List<(string ServiceKey, int? Port, string? ConsumerNamespace, CompiledRouteView Route)>();
-        foreach (var route in resources.HttpRoutes)
+        void Attach(KubeObject route, IEnumerable<ParentReference?>? parentRefs, Func<CompiledRouteView> compile)
         {
-            var parents = (route.Spec.ParentRefs ?? []).Where(p => p is not null && IsServiceRef(p)).ToList();
+            var parents = (parentRefs ?? []).Where(p => p is not null && IsServiceRef(p)).Select(p => p!).ToList();
             var ours = parents
                 .Select(p => (Ref: p, Key: (string.IsNullOrEmpty(p.Namespace) ? route.Namespace : p.Namespace) + "/" + p.Name))
                 .Where(p => bound.ContainsKey(p.Key))
                 .ToList();
             if (ours.Count == 0)
             {
-                continue;
+                return;
             }
 
-            var compiled = RouteCompilation.Compile(route, resources);
+            var compiled = compile();
             var parentStatus = new JsonArray();
             foreach (var (parentRef, key) in ours)
             {
@@ -127,6 +127,17 @@ public static class WaypointTranslator
             }
 
             statuses.Add(Item(route, new JsonObject { ["parents"] = parentStatus }));
+        }
+
+        foreach (var route in resources.HttpRoutes)
+        {
+            Attach(route, route.Spec.ParentRefs, () => RouteCompilation.Compile(route, resources));
+        }
+
+        // MeshGRPCRoute: the same binding; rules match service/method and reach h2c backends.
+        foreach (var route in resources.GrpcRoutes)
+        {
+            Attach(route, route.Spec.ParentRefs, () => RouteCompilation.Compile(route, resources));
         }
 
         // 4. One target per bound Service port with a usable VIP.

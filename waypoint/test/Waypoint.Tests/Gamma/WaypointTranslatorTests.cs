@@ -205,4 +205,28 @@ public sealed class WaypointTranslatorTests
         Assert.True(workloads["10.1.0.3"].Ambient);
         Assert.Equal("spiffe://cluster.local/ns/plain/sa/default", workloads["10.1.0.3"].Identity.ToString());
     }
+
+    [Fact]
+    public void GrpcRouteWithServiceParent_IsAcceptedAndRoutesTheServicePort()
+    {
+        var result = Translate(Waypoint + Service("a", "shop", "10.0.0.1", "{istio.io/use-waypoint: wp}") + """
+
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: g, namespace: shop}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: a, port: 80}, {group: "", kind: Service, name: a, port: 81}]
+              rules:
+              - matches: [{method: {service: echo.Echo, method: Unary}}]
+                backendRefs: [{name: a, port: 80}]
+            """);
+
+        var parents = StatusOf(result, "GRPCRoute", "g")["parents"]!.AsArray();
+        var accepted = parents.Select(p => (string?)p!["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Accepted")!["reason"]).ToList();
+        Assert.Equal(["Accepted", "NoMatchingParent"], accepted);
+        var target = result.Snapshot.Services["10.0.0.1:80"];
+        var entry = Assert.Single(target.Producer.Entries);
+        Assert.Equal(Meshway.Routing.Backends.BackendProtocol.H2c, entry.Rule.Backends.Backends.Single().Protocol);
+    }
 }
