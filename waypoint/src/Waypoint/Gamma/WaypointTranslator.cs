@@ -172,7 +172,13 @@ public static class WaypointTranslator
 
         var snapshot = new WaypointSnapshot(
             targets.ToFrozenDictionary(StringComparer.Ordinal),
-            Workloads(resources, options.TrustDomain));
+            Workloads(resources, options.TrustDomain, pod =>
+                WaypointSelector.WaypointOf(pod, resources) is { } key
+                && waypoints.TryGetValue(key, out var waypoint)
+                && WaypointSelector.ServesWorkloads(waypoint.Traffic)
+                && AllowsNamespace(waypoint.Listener, waypoint.Gateway.Namespace, pod.Namespace, resources)
+                    ? key
+                    : null));
         var listeners = waypoints.Values
             .Select(w => w.Binding)
             .OrderBy(w => w.Namespace, StringComparer.Ordinal)
@@ -316,7 +322,7 @@ public static class WaypointTranslator
         return new RouteTable(entries);
     }
 
-    private static FrozenDictionary<string, WorkloadInfo> Workloads(ResourceSet resources, string trustDomain)
+    private static FrozenDictionary<string, WorkloadInfo> Workloads(ResourceSet resources, string trustDomain, Func<Pod, string?> waypointOf)
     {
         var result = new Dictionary<string, WorkloadInfo>(StringComparer.Ordinal);
         foreach (var pod in resources.Pods)
@@ -332,7 +338,8 @@ public static class WaypointTranslator
                 continue; // a name SPIFFE cannot carry: such a pod has no mesh identity
             }
 
-            var info = new WorkloadInfo(pod.Namespace, pod.Name, identity, IsAmbient(pod, resources));
+            var ambient = IsAmbient(pod, resources);
+            var info = new WorkloadInfo(pod.Namespace, pod.Name, identity, ambient, ambient ? waypointOf(pod) : null);
             foreach (var ip in PodIps(pod))
             {
                 result.TryAdd(ip, info);

@@ -37,6 +37,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     private static readonly SslApplicationProtocol[] H2 = [SslApplicationProtocol.Http2];
     private static readonly IPEndPoint Http1Endpoint = new(IPAddress.Loopback, 1);
     private static readonly IPEndPoint H2cEndpoint = new(IPAddress.Loopback, 2);
+    private static readonly TimeSpan SniffTimeout = TimeSpan.FromSeconds(1);
     private static ReadOnlySpan<byte> Http2Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
     private readonly WaypointListener _listener;
@@ -186,7 +187,8 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     /// <summary>
     /// One request on the HBONE port:
     /// 1. only a plain CONNECT (no :path, no :protocol) is served, anything else is a 400;
-    /// 2. the :authority must be a VIP:port of a Service bound to this waypoint, else 400 (as ztunnel);
+    /// 2. the :authority must be a VIP:port of a Service bound to this waypoint, or (waypoint-for workload/all)
+    ///    a podIP:port of a workload bound to it, else 400 (as ztunnel);
     /// 3. the client's SPIFFE ID from its certificate (the TLS handshake already checked chain and trust domain);
     /// 4. 200, then the tunnel goes to the inner HTTP server, or is proxied as bytes for a TCP port;
     /// 5. the CONNECT stream ends when the tunnel's connection closes or the client goes away.
@@ -204,8 +206,15 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
 
         var authority = request.Host.Value ?? "";
         var snapshot = _store.Current;
-        var target = snapshot.FindService(NormalizeAuthority(authority));
+        var normalized = NormalizeAuthority(authority);
+        var target = snapshot.FindService(normalized);
         if (target is null || target.Waypoint != _listener.Key)
+        {
+            // waypoint-for workload/all: a pod address of a workload bound to this waypoint.
+            target = snapshot.FindWorkload(normalized, _listener.Key);
+        }
+
+        if (target is null)
         {
             Interlocked.Increment(ref _unknownTargets);
             Log.UnknownTarget(_logger, authority, _listener.Key);
@@ -238,13 +247,63 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted); // Kestrel's HTTP/2 sends HEADERS on flush
         Interlocked.Increment(ref _accepted);
         Log.Accepted(_logger, authority, tunnel.Peer.ToString(), target.DisplayName);
-        if (target.Protocol == ServiceProtocol.Tcp)
+        if (target.Protocol == ServiceProtocol.Tcp
+            || (target.Protocol == ServiceProtocol.Detect && !await LooksLikeHttpAsync(context.Request.BodyReader, context.RequestAborted)))
         {
             await ProxyBytesAsync(context, target);
             return;
         }
 
         await ServeHttpAsync(context, tunnel);
+    }
+
+    /// <summary>
+    /// For an undeclared (workload) port: waits up to <see cref="SniffTimeout"/> for the client's first bytes
+    /// without consuming them. HTTP when they start like a request line (an upper-case method token and a
+    /// space, which includes the HTTP/2 preface "PRI * ..."); bytes otherwise, and when the client sends
+    /// nothing first (server-first protocols such as MySQL).
+    /// </summary>
+    private static async Task<bool> LooksLikeHttpAsync(System.IO.Pipelines.PipeReader reader, CancellationToken aborted)
+    {
+        var gate = 0;
+        using var timer = new CancellationTokenSource(SniffTimeout);
+        System.IO.Pipelines.ReadResult result;
+        using (timer.Token.Register(() =>
+        {
+            if (Interlocked.Exchange(ref gate, 1) == 0)
+            {
+                reader.CancelPendingRead();
+            }
+        }))
+        {
+            result = await reader.ReadAsync(aborted);
+        }
+
+        if (Interlocked.Exchange(ref gate, 1) == 1 && !result.IsCanceled)
+        {
+            // The timer fired just after the data arrived: its pending cancel must not hit the next reader.
+            reader.AdvanceTo(result.Buffer.Start);
+            result = await reader.ReadAsync(aborted);
+        }
+
+        var buffer = result.Buffer;
+        var http = false;
+        if (buffer.Length > 0)
+        {
+            Span<byte> head = stackalloc byte[17];
+            var n = (int)Math.Min(buffer.Length, head.Length);
+            System.Buffers.BuffersExtensions.CopyTo(buffer.Slice(0, n), head);
+            var i = 0;
+            while (i < n && head[i] is >= (byte)'A' and <= (byte)'Z')
+            {
+                i++;
+            }
+
+            http = i > 0 && (i == n || head[i] == (byte)' ');
+        }
+
+        reader.AdvanceTo(buffer.Start); // nothing consumed: the HTTP server or the byte proxy reads it all
+        return http;
     }
 
     private async Task ServeHttpAsync(HttpContext context, HboneTunnelFeature tunnel)

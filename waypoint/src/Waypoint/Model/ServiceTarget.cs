@@ -14,6 +14,12 @@ public enum ServiceProtocol
 
     /// <summary>Opaque bytes (appProtocol tcp, or a tcp-* port name): proxied to an endpoint as is.</summary>
     Tcp,
+
+    /// <summary>
+    /// Undeclared (a pod port addressed directly, waypoint-for workload): HTTP when the tunnel's first bytes
+    /// are an HTTP/1.1 request line or the HTTP/2 preface, else opaque bytes.
+    /// </summary>
+    Detect,
 }
 
 /// <summary>
@@ -91,6 +97,23 @@ public sealed class ServiceTarget
     /// <summary>The table for a client from <paramref name="clientNamespace"/>: its namespace's consumer routes replace the producer routes.</summary>
     public RouteTable TableFor(string? clientNamespace) =>
         clientNamespace is not null && Consumers.TryGetValue(clientNamespace, out var consumer) ? consumer : Producer;
+
+    /// <summary>
+    /// A pod port addressed directly (CONNECT podIP:port, waypoint-for workload/all): no GAMMA routes apply
+    /// (routes attach to Services), so its one table forwards to the pod itself, through the shared pipeline.
+    /// </summary>
+    public static ServiceTarget ForWorkload(WorkloadInfo workload, string address, int port)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        var backend = new BackendModel(
+            workload.Namespace + "/" + workload.Name + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            1, [new EndpointModel(address, port)]);
+        var rule = new RouteRuleModel(new RouteRef("Pod", workload.Namespace, workload.Name), 0, null, [], new BackendSet([backend]));
+        var table = new RouteTable([new RouteEntry(new RouteMatch(), rule, DateTimeOffset.MaxValue, 0)]);
+        return new ServiceTarget(
+            workload.Namespace, workload.Name, address, port, ServiceProtocol.Detect, backend, table,
+            FrozenDictionary<string, RouteTable>.Empty, workload.Waypoint ?? "");
+    }
 
     private static PortBinding Binding(RouteTable table, string gatewayNamespace, string gatewayName, string vip, int port)
     {

@@ -229,4 +229,36 @@ public sealed class WaypointTranslatorTests
         var entry = Assert.Single(target.Producer.Entries);
         Assert.Equal(Meshway.Routing.Backends.BackendProtocol.H2c, entry.Rule.Backends.Backends.Single().Protocol);
     }
+
+    [Theory]
+    [InlineData("service", null)]
+    [InlineData("none", null)]
+    [InlineData("workload", "shop/wp")]
+    [InlineData("all", "shop/wp")]
+    public void WaypointFor_BindsAmbientPodsOnlyForWorkloadOrAll(string waypointFor, string? expected)
+    {
+        var result = Translate(Waypoint.Replace("metadata: {name: wp, namespace: shop}", $"metadata: {{name: wp, namespace: shop, labels: {{istio.io/waypoint-for: {waypointFor}}}}}") + """
+
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop, labels: {istio.io/use-waypoint: wp, istio.io/dataplane-mode: ambient}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p1, namespace: shop}
+            status: {podIP: 10.1.0.1}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p2, namespace: shop, labels: {istio.io/use-waypoint: none}}
+            status: {podIP: 10.1.0.2}
+            """);
+
+        Assert.Equal(expected, result.Snapshot.Workloads["10.1.0.1"].Waypoint);
+        Assert.Null(result.Snapshot.Workloads["10.1.0.2"].Waypoint);
+        var target = result.Snapshot.FindWorkload("10.1.0.1:8080", "shop/wp");
+        Assert.Equal(expected is not null, target is not null);
+        Assert.Null(result.Snapshot.FindWorkload("10.1.0.2:8080", "shop/wp"));
+    }
 }

@@ -193,7 +193,7 @@ public sealed class WaypointFixture : IAsyncLifetime
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
-        metadata: {name: waypoint, namespace: mesh}
+        metadata: {name: waypoint, namespace: mesh, labels: {istio.io/waypoint-for: all}}
         spec:
           gatewayClassName: meshway-waypoint
           addresses: [{type: IPAddress, value: "{{{{WaypointIp}}}}"}]
@@ -311,7 +311,7 @@ public sealed class WaypointFixture : IAsyncLifetime
         ---
         apiVersion: v1
         kind: Pod
-        metadata: {name: ratings-1, namespace: shop}
+        metadata: {name: ratings-1, namespace: shop, labels: {istio.io/use-waypoint: none}}
         spec: {serviceAccountName: ratings}
         status: {podIP: "{{{{RatingsIp}}}}"}
         ---
