@@ -119,6 +119,7 @@ internal static partial class Program
 
         // The mesh identity (optional): waypoints serve HBONE with it, and ambient endpoints are reached over HBONE.
         MeshIdentity? identity = null;
+        MeshIdentityStatus? meshStatus = null;
         if (command.MeshCa is not null || command.MeshCertDirectory is not null)
         {
             try
@@ -131,6 +132,7 @@ internal static partial class Program
                         Identity = command.MeshIdentity is { } id ? SpiffeId.Parse(id) : default,
                     },
                     loggerFactory);
+                meshStatus = new MeshIdentityStatus(identity.Certificates); // before Start: the first certificate is a renewal too
                 identity.Start();
             }
             catch (CertificateProvisioningException ex)
@@ -163,7 +165,7 @@ internal static partial class Program
         AdminServer admin;
         try
         {
-            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggerFactory, shutdown.Token);
+            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggerFactory, shutdown.Token, meshStatus);
         }
         catch (Exception ex)
         {
