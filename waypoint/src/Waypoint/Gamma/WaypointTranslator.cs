@@ -29,7 +29,8 @@ public sealed record WaypointTranslationOptions
 }
 
 /// <summary>One waypoint Gateway of ours that can serve: where its HBONE listener binds.</summary>
-public sealed record WaypointListener(string Namespace, string Name, ImmutableArray<string> Addresses, int Port)
+/// <param name="ProxyPort">the sandwich binding's port (annotation ambient.istio.io/waypoint-inbound-binding: PROXY/PORT), or null.</param>
+public sealed record WaypointListener(string Namespace, string Name, ImmutableArray<string> Addresses, int Port, int? ProxyPort = null)
 {
     public string Key => Namespace + "/" + Name;
 }
@@ -73,6 +74,7 @@ public static class WaypointTranslator
             statuses.Add(status);
             if (listener is not null && binding is not null)
             {
+                binding = binding with { ProxyPort = InboundBinding.ProxyPortOf(gateway, gatewayClass) };
                 waypoints[gateway.Namespace + "/" + gateway.Name] = (gateway, listener, WaypointSelector.TrafficOf(gateway, gatewayClass), binding);
             }
         }

@@ -147,6 +147,10 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         _public = app;
         Log.Listening(_logger, _listener.Key, string.Join(", ", _listener.Addresses), _listener.Port);
+        if (_listener.ProxyPort is { } proxyPort)
+        {
+            StartSandwich(proxyPort);
+        }
     }
 
     /// <summary>The mesh TLS options of the current certificate, with a validation callback that also counts refusals.</summary>
@@ -250,11 +254,11 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         if (target.Protocol == ServiceProtocol.Tcp
             || (target.Protocol == ServiceProtocol.Detect && !await LooksLikeHttpAsync(context.Request.BodyReader, context.RequestAborted)))
         {
-            await ProxyBytesAsync(context, target);
+            await ProxyBytesAsync(context.Request.Body, context.Response.Body, target, context.Abort, context.RequestAborted);
             return;
         }
 
-        await ServeHttpAsync(context, tunnel);
+        await ServeHttpAsync(context.Request.Body, context.Response.Body, tunnel, context.RequestAborted);
     }
 
     /// <summary>
@@ -306,15 +310,15 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         return http;
     }
 
-    private async Task ServeHttpAsync(HttpContext context, HboneTunnelFeature tunnel)
+    /// <summary>Hands one tunnel's bytes (HBONE stream or sandwiched connection) to the inner HTTP server as a connection.</summary>
+    private async Task ServeHttpAsync(Stream input, Stream output, HboneTunnelFeature tunnel, CancellationToken aborted)
     {
         // Peek far enough to tell an HTTP/2 preface (h2c prior knowledge) from an HTTP/1.1 request line.
-        var input = context.Request.Body;
         var peeked = new byte[Http2Preface.Length];
         var count = 0;
         while (count < peeked.Length && peeked.AsSpan(0, count).SequenceEqual(Http2Preface[..count]))
         {
-            var read = await input.ReadAsync(peeked.AsMemory(count), context.RequestAborted);
+            var read = await input.ReadAsync(peeked.AsMemory(count), aborted);
             if (read == 0)
             {
                 break;
@@ -326,23 +330,23 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         var h2c = count == peeked.Length && peeked.AsSpan().SequenceEqual(Http2Preface);
         var id = "hbone-" + Interlocked.Increment(ref _connectionId);
         var local = new IPEndPoint(IPAddress.Parse(tunnel.Target.Vip), tunnel.Target.Port);
-        var connection = new TunnelConnection(id, new PrefixedStream(peeked.AsMemory(0, count), input), context.Response.Body, tunnel.Remote, local, tunnel);
+        var connection = new TunnelConnection(id, new PrefixedStream(peeked.AsMemory(0, count), input), output, tunnel.Remote, local, tunnel);
         if (!_tunnels.TryDispatch(h2c ? H2cEndpoint : Http1Endpoint, connection))
         {
             return; // shutting down
         }
 
-        using var registration = context.RequestAborted.Register(static c => ((TunnelConnection)c!).Abort(new ConnectionAbortedException("HBONE stream closed")), connection);
+        using var registration = aborted.Register(static c => ((TunnelConnection)c!).Abort(new ConnectionAbortedException("HBONE stream closed")), connection);
         await connection.Closed;
     }
 
-    private async Task ProxyBytesAsync(HttpContext context, ServiceTarget target)
+    private async Task ProxyBytesAsync(Stream input, Stream output, ServiceTarget target, Action abort, CancellationToken aborted)
     {
         var endpoints = target.Service.Endpoints;
         if (endpoints.Length == 0)
         {
             Interlocked.Increment(ref _upstreamFailures);
-            context.Abort();
+            abort();
             return;
         }
 
@@ -350,20 +354,20 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         Stream upstream;
         try
         {
-            upstream = await _transport.ConnectAsync(endpoint, context.RequestAborted);
+            upstream = await _transport.ConnectAsync(endpoint, aborted);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             Interlocked.Increment(ref _upstreamFailures);
             Log.TcpUpstreamFailed(_logger, endpoint.Key, target.DisplayName, ex.Message);
-            context.Abort();
+            abort();
             return;
         }
 
         await using (upstream)
         {
-            var toUpstream = CopyAsync(context.Request.Body, upstream, halfClose: true, context.RequestAborted);
-            var toClient = CopyAsync(upstream, context.Response.Body, halfClose: false, context.RequestAborted);
+            var toUpstream = CopyAsync(input, upstream, halfClose: true, aborted);
+            var toClient = CopyAsync(upstream, output, halfClose: false, aborted);
             await Task.WhenAll(toUpstream, toClient);
         }
     }
@@ -407,6 +411,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopSandwichAsync();
         if (_public is not null)
         {
             await _public.StopAsync();

@@ -83,7 +83,7 @@ public sealed partial class WaypointRuntime : IAsyncDisposable
             var keep = new HashSet<string>(StringComparer.Ordinal);
             foreach (var listener in wanted)
             {
-                var key = listener.Key + "@" + string.Join(",", listener.Addresses) + ":" + listener.Port;
+                var key = listener.Key + "@" + string.Join(",", listener.Addresses) + ":" + listener.Port + "/proxy:" + listener.ProxyPort;
                 keep.Add(key);
                 if (_servers.ContainsKey(key))
                 {

@@ -261,4 +261,19 @@ public sealed class WaypointTranslatorTests
         Assert.Equal(expected is not null, target is not null);
         Assert.Null(result.Snapshot.FindWorkload("10.1.0.2:8080", "shop/wp"));
     }
+
+    [Theory]
+    [InlineData("PROXY/15088", 15088)]
+    [InlineData("PROXY/0", null)]
+    [InlineData("PROXY/65536", null)]
+    [InlineData("PROXY/+1", null)]
+    [InlineData("HBONE/15008", null)]
+    [InlineData("proxy/15088", null)]
+    public void InboundBindingAnnotation_OnlyProxyWithAValidPortOpensTheSandwichPort(string value, int? expected)
+    {
+        var result = Translate(Waypoint.Replace("metadata: {name: wp, namespace: shop}",
+            $"metadata: {{name: wp, namespace: shop, annotations: {{ambient.istio.io/waypoint-inbound-binding: \"{value}\"}}}}"));
+
+        Assert.Equal(expected, Assert.Single(result.Listeners).ProxyPort);
+    }
 }

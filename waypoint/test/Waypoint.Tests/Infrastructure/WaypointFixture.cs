@@ -193,7 +193,11 @@ public sealed class WaypointFixture : IAsyncLifetime
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
-        metadata: {name: waypoint, namespace: mesh, labels: {istio.io/waypoint-for: all}}
+        metadata:
+          name: waypoint
+          namespace: mesh
+          labels: {istio.io/waypoint-for: all}
+          annotations: {ambient.istio.io/waypoint-inbound-binding: PROXY/15088}
         spec:
           gatewayClassName: meshway-waypoint
           addresses: [{type: IPAddress, value: "{{{{WaypointIp}}}}"}]
