@@ -33,6 +33,11 @@ internal static partial class Program
         }
 
         // Operator commands that are not servers parse their own flags.
+        if (args is ["waypoint", ..])
+        {
+            return await Meshway.Waypoint.WaypointCommands.RunAsync(args[1..], Console.Out, Console.Error);
+        }
+
         if (args is ["identity", "fetch", ..])
         {
             return await Meshway.Mtls.Cli.IdentityFetchCommand.RunAsync(args[2..], Console.Out, Console.Error, CancellationToken.None);
