@@ -602,6 +602,7 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--waypoint", action="store_true", help="also run bench/waypoint.py (HBONE waypoint)")
     args = ap.parse_args()
     started = time.time()
     outdir = args.out or os.path.join(args.root, "bench", "results")
@@ -663,6 +664,9 @@ def main():
         chart(traffic_rows, png, os.path.join(workdir, "chart.dat"))
         print(text)
         log(f"wrote {md} and {png}")
+        if args.waypoint:  # own module, own servers and addresses; see bench/waypoint.py
+            import waypoint
+            print(waypoint.run(args.root, args.quick))
     finally:
         for p in procs:
             p.stop()

@@ -33,6 +33,11 @@ internal static partial class Program
         }
 
         // Operator commands that are not servers parse their own flags.
+        if (args is ["waypoint", ..])
+        {
+            return await Meshway.Waypoint.WaypointCommands.RunAsync(args[1..], Console.Out, Console.Error);
+        }
+
         if (args is ["identity", "fetch", ..])
         {
             return await Meshway.Mtls.Cli.IdentityFetchCommand.RunAsync(args[2..], Console.Out, Console.Error, CancellationToken.None);
@@ -119,6 +124,7 @@ internal static partial class Program
 
         // The mesh identity (optional): waypoints serve HBONE with it, and ambient endpoints are reached over HBONE.
         MeshIdentity? identity = null;
+        MeshIdentityStatus? meshStatus = null;
         if (command.MeshCa is not null || command.MeshCertDirectory is not null)
         {
             try
@@ -131,6 +137,7 @@ internal static partial class Program
                         Identity = command.MeshIdentity is { } id ? SpiffeId.Parse(id) : default,
                     },
                     loggerFactory);
+                meshStatus = new MeshIdentityStatus(identity.Certificates); // before Start: the first certificate is a renewal too
                 identity.Start();
             }
             catch (CertificateProvisioningException ex)
@@ -146,6 +153,7 @@ internal static partial class Program
             identity, connector, new WaypointTranslationOptions { DefaultBindAddress = command.BindAddress }, loggerFactory);
         using var transport = connector is null ? null : new HboneBackendTransport(new PlaintextTransport(), connector, waypoints.AmbientTarget);
         await using var host = DataPlaneHost.Create(loggerFactory, transport);
+        waypoints.Metrics = host.Metrics; // mesh requests on the same /metrics
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
         var applier = new ConfigApplier(
             host,
@@ -162,7 +170,7 @@ internal static partial class Program
         AdminServer admin;
         try
         {
-            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggerFactory, shutdown.Token);
+            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggerFactory, shutdown.Token, meshStatus);
         }
         catch (Exception ex)
         {

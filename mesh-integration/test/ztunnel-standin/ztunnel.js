@@ -4,7 +4,8 @@
 //   node ztunnel.js dest   --listen IP:PORT --cert F --key F --ca F --name POD [--trust-domain TD] [--tcp-echo-port N]...
 //     A destination pod: HBONE server (TLS 1.3, client cert required and in the trust domain, ALPN h2,
 //     plain HTTP/2 CONNECT only, else 400). Each tunnel is served by an HTTP/1.1 echo app (or echoed
-//     as raw bytes when the CONNECT port is a --tcp-echo-port). The echo answer is JSON naming the pod
+//     as raw bytes when the CONNECT port is a --tcp-echo-port, or piped to a local app when the CONNECT
+//     port is named by --forward-port PORT=HOST:APPPORT, as ztunnel delivers to the pod's app). The echo answer is JSON naming the pod
 //     and the client SPIFFE ID seen on the HBONE connection, so tests can check identities.
 //
 //   node ztunnel.js source --cert F --key F --ca F [--local IP]
@@ -13,14 +14,18 @@
 //     opens (or reuses) an HBONE session to `hbone`, verifies the server's URI SAN equals
 //     `expectSan`, sends CONNECT `authority`, then one HTTP/1.1 request (or raw bytes) through it and
 //     answers {ok, connectStatus, status, headers, body} or {ok:false, stage, error}.
+//     POST /forward with JSON {hbone, expectSan, authority} opens a plain TCP listener on 127.0.0.1 and
+//     answers {port}: every connection to it becomes one CONNECT tunnel (ztunnel's outbound capture), so
+//     any client (grpc-js) can talk through HBONE.
 'use strict';
 const fs = require('fs');
 const http = require('http');
 const http2 = require('http2');
+const net = require('net');
 const tls = require('tls');
 
 function parseArgs(argv) {
-  const args = { _: [], 'tcp-echo-port': [] };
+  const args = { _: [], 'tcp-echo-port': [], 'forward-port': [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -47,11 +52,13 @@ function splitHostPort(text) {
 function dest(args) {
   const td = args['trust-domain'] || 'cluster.local';
   const tcpPorts = new Set(args['tcp-echo-port'].map(Number));
+  const forwards = new Map(args['forward-port'].map(f => { const [port, to] = f.split('='); return [Number(port), splitHostPort(to)]; }));
   const listen = splitHostPort(args.listen);
   const app = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
+      console.log(`REQUEST ${req.method} ${req.url}`); // tests look for requests the waypoint sent on its own (mirrors)
       const tunnel = req.socket.hbone || {};
       const body = JSON.stringify({
         pod: args.name,
@@ -98,6 +105,15 @@ function dest(args) {
     stream.respond({ ':status': 200 });
     if (tcpPorts.has(target.port)) {
       stream.pipe(stream);
+      return;
+    }
+    const forward = forwards.get(target.port);
+    if (forward) {
+      const socket = net.connect(forward.port, forward.host);
+      socket.on('error', () => stream.close(http2.constants.NGHTTP2_CONNECT_ERROR));
+      stream.on('error', () => socket.destroy());
+      stream.on('close', () => socket.destroy());
+      stream.pipe(socket).pipe(stream);
       return;
     }
     stream.hbone = { peer, authority, forwarded: headers['forwarded'] };
@@ -190,11 +206,32 @@ function source(args) {
     });
   }
 
+  function forward(req) {
+    return new Promise(resolve => {
+      const listener = net.createServer(socket => {
+        socket.pause();
+        session(req).then(s => {
+          const tunnel = s.request({ ':method': 'CONNECT', ':authority': req.authority });
+          tunnel.once('response', h => {
+            if (h[':status'] !== 200) { console.log(`FORWARD_REFUSED ${h[':status']}`); socket.destroy(); tunnel.close(); return; }
+            socket.pipe(tunnel).pipe(socket);
+            socket.resume();
+          });
+          tunnel.on('error', () => socket.destroy());
+          tunnel.on('close', () => socket.destroy());
+          socket.on('error', () => tunnel.close());
+        }, e => { console.log(`FORWARD_SESSION ${e.message}`); socket.destroy(); });
+      });
+      listener.listen(0, '127.0.0.1', () => resolve({ ok: true, port: listener.address().port }));
+    });
+  }
+
   const control = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', c => chunks.push(c));
     req.on('end', async () => {
-      const result = await send(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const result = req.url === '/forward' ? await forward(body) : await send(body);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(result));
     });

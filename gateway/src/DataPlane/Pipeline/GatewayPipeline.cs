@@ -73,18 +73,22 @@ internal sealed partial class GatewayPipeline
     /// 6. an endpoint by power-of-two-choices least-request, then YARP forwards (502 refused/reset, 504 timeout);
     /// 7. for a gRPC request, an error the gateway answered itself becomes a trailers-only grpc-status.
     /// </summary>
-    public async Task HandleAsync(HttpContext context, BindingSlot slot)
+    public Task HandleAsync(HttpContext context, BindingSlot slot) => HandleAsync(context, slot.Resolve(_store.Current));
+
+    /// <summary>
+    /// The same request path for a caller that already knows the binding: the waypoint, whose HBONE tunnel
+    /// named the Service (VIP:port) and whose client picked the GAMMA route table (producer or consumer).
+    /// </summary>
+    public async Task HandleAsync(HttpContext context, PortBinding? binding)
     {
         var started = Stopwatch.GetTimestamp();
-        var snapshot = _store.Current;
         ListenerModel? listener = null;
         RouteRuleModel? rule = null;
         string? backendName = null;
         var forwarded = false;
         try
         {
-            // 1. Binding, listener (listener isolation by Host), route table, entry.
-            var binding = slot.Resolve(snapshot);
+            // 1. Listener (listener isolation by Host), route table, entry.
             var request = context.Request;
             var host = request.Host.Value ?? "";
             listener = binding?.ListenersByHost.Find(host);

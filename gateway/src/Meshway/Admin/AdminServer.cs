@@ -26,7 +26,9 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public static async Task<AdminServer> StartAsync(int port, DataPlaneHost host, ConfigApplier applier, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<AdminServer> StartAsync(
+        int port, DataPlaneHost host, ConfigApplier applier, ILoggerFactory loggerFactory, CancellationToken cancellationToken,
+        MeshIdentityStatus? meshIdentity = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "meshway-admin" });
         builder.WebHost.UseKestrelCore();
@@ -50,7 +52,8 @@ internal sealed class AdminServer : IAsyncDisposable
         app.MapGet("/status", (HttpContext context) =>
         {
             context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync(applier.Current?.StatusJson ?? """{"apiVersion":"v1","kind":"List","items":[]}""");
+            var status = applier.Current?.StatusJson ?? """{"apiVersion":"v1","kind":"List","items":[]}""";
+            return context.Response.WriteAsync(meshIdentity is null ? status : meshIdentity.AddTo(status));
         });
 
         app.MapGet("/config_dump", (HttpContext context) =>
@@ -74,7 +77,8 @@ internal sealed class AdminServer : IAsyncDisposable
         app.MapGet("/metrics", (HttpContext context) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            return context.Response.WriteAsync(host.Metrics.WritePrometheus());
+            var metrics = host.Metrics.WritePrometheus();
+            return context.Response.WriteAsync(meshIdentity is null ? metrics : metrics + meshIdentity.WritePrometheus());
         });
 
         await app.StartAsync(cancellationToken);

@@ -28,6 +28,8 @@ internal static class CommandLine
                   [--cluster-id ID] [--trust-domain TD] [--out DIR]
               One certificate signing round trip with the mesh CA (istiod); prints the SPIFFE ID,
               serial, validity and chain length and writes cert-chain.pem, key.pem, root-cert.pem.
+          meshway waypoint apply|list|delete|status ...
+              Manage waypoint Gateways in a --config directory, like istioctl waypoint (meshway waypoint help).
           meshway version
               Print the version.
           meshway controller [--kubeconfig FILE] [--admin-port N] [--proxy-image IMAGE] [--log-level LEVEL]

@@ -31,14 +31,24 @@ public static class RouteCompilation
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(resources);
-        var compiled = HttpRouteCompiler.Compile(route, resources);
-        return new CompiledRouteView(
+        return View(HttpRouteCompiler.Compile(route, resources));
+    }
+
+    /// <summary>A GRPCRoute's rules (service/method matches, h2c backends), for GAMMA's MeshGRPCRoute.</summary>
+    public static CompiledRouteView Compile(GrpcRoute route, ResourceSet resources)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        ArgumentNullException.ThrowIfNull(resources);
+        return View(GrpcRouteCompiler.Compile(route, resources));
+    }
+
+    private static CompiledRouteView View(CompiledRoute compiled) =>
+        new(
             compiled.Rules.Select(r => new CompiledRuleView(r.Model, r.Matches)).ToList(),
             compiled.AcceptError is { } accept ? new RouteProblem(accept.Reason, accept.Message) : null,
             compiled.ResolveError is { } resolve ? new RouteProblem(resolve.Reason, resolve.Message) : null,
             compiled.DroppedRules,
             compiled.Created);
-    }
 
     /// <summary>A Service port as a backend (all its ready endpoints), as a backendRef from its own namespace would resolve.</summary>
     public static (BackendModel Backend, RouteProblem? Problem) ServiceBackend(ResourceSet resources, string @namespace, string name, int port)

@@ -29,7 +29,8 @@ public sealed record WaypointTranslationOptions
 }
 
 /// <summary>One waypoint Gateway of ours that can serve: where its HBONE listener binds.</summary>
-public sealed record WaypointListener(string Namespace, string Name, ImmutableArray<string> Addresses, int Port)
+/// <param name="ProxyPort">the sandwich binding's port (annotation ambient.istio.io/waypoint-inbound-binding: PROXY/PORT), or null.</param>
+public sealed record WaypointListener(string Namespace, string Name, ImmutableArray<string> Addresses, int Port, int? ProxyPort = null)
 {
     public string Key => Namespace + "/" + Name;
 }
@@ -73,6 +74,7 @@ public static class WaypointTranslator
             statuses.Add(status);
             if (listener is not null && binding is not null)
             {
+                binding = binding with { ProxyPort = InboundBinding.ProxyPortOf(gateway, gatewayClass) };
                 waypoints[gateway.Namespace + "/" + gateway.Name] = (gateway, listener, WaypointSelector.TrafficOf(gateway, gatewayClass), binding);
             }
         }
@@ -94,19 +96,19 @@ public static class WaypointTranslator
 
         // 3. GAMMA routes: parentRefs to bound Services; producer (same namespace) or consumer (other namespace).
         var attachments = new List<(string ServiceKey, int? Port, string? ConsumerNamespace, CompiledRouteView Route)>();
-        foreach (var route in resources.HttpRoutes)
+        void Attach(KubeObject route, IEnumerable<ParentReference?>? parentRefs, Func<CompiledRouteView> compile)
         {
-            var parents = (route.Spec.ParentRefs ?? []).Where(p => p is not null && IsServiceRef(p)).ToList();
+            var parents = (parentRefs ?? []).Where(p => p is not null && IsServiceRef(p)).Select(p => p!).ToList();
             var ours = parents
                 .Select(p => (Ref: p, Key: (string.IsNullOrEmpty(p.Namespace) ? route.Namespace : p.Namespace) + "/" + p.Name))
                 .Where(p => bound.ContainsKey(p.Key))
                 .ToList();
             if (ours.Count == 0)
             {
-                continue;
+                return;
             }
 
-            var compiled = RouteCompilation.Compile(route, resources);
+            var compiled = compile();
             var parentStatus = new JsonArray();
             foreach (var (parentRef, key) in ours)
             {
@@ -127,6 +129,17 @@ public static class WaypointTranslator
             }
 
             statuses.Add(Item(route, new JsonObject { ["parents"] = parentStatus }));
+        }
+
+        foreach (var route in resources.HttpRoutes)
+        {
+            Attach(route, route.Spec.ParentRefs, () => RouteCompilation.Compile(route, resources));
+        }
+
+        // MeshGRPCRoute: the same binding; rules match service/method and reach h2c backends.
+        foreach (var route in resources.GrpcRoutes)
+        {
+            Attach(route, route.Spec.ParentRefs, () => RouteCompilation.Compile(route, resources));
         }
 
         // 4. One target per bound Service port with a usable VIP.
@@ -161,7 +174,13 @@ public static class WaypointTranslator
 
         var snapshot = new WaypointSnapshot(
             targets.ToFrozenDictionary(StringComparer.Ordinal),
-            Workloads(resources, options.TrustDomain));
+            Workloads(resources, options.TrustDomain, pod =>
+                WaypointSelector.WaypointOf(pod, resources) is { } key
+                && waypoints.TryGetValue(key, out var waypoint)
+                && WaypointSelector.ServesWorkloads(waypoint.Traffic)
+                && AllowsNamespace(waypoint.Listener, waypoint.Gateway.Namespace, pod.Namespace, resources)
+                    ? key
+                    : null));
         var listeners = waypoints.Values
             .Select(w => w.Binding)
             .OrderBy(w => w.Namespace, StringComparer.Ordinal)
@@ -305,7 +324,7 @@ public static class WaypointTranslator
         return new RouteTable(entries);
     }
 
-    private static FrozenDictionary<string, WorkloadInfo> Workloads(ResourceSet resources, string trustDomain)
+    private static FrozenDictionary<string, WorkloadInfo> Workloads(ResourceSet resources, string trustDomain, Func<Pod, string?> waypointOf)
     {
         var result = new Dictionary<string, WorkloadInfo>(StringComparer.Ordinal);
         foreach (var pod in resources.Pods)
@@ -321,7 +340,8 @@ public static class WaypointTranslator
                 continue; // a name SPIFFE cannot carry: such a pod has no mesh identity
             }
 
-            var info = new WorkloadInfo(pod.Namespace, pod.Name, identity, IsAmbient(pod, resources));
+            var ambient = IsAmbient(pod, resources);
+            var info = new WorkloadInfo(pod.Namespace, pod.Name, identity, ambient, ambient ? waypointOf(pod) : null);
             foreach (var ip in PodIps(pod))
             {
                 result.TryAdd(ip, info);

@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Security;
+using Meshway.DataPlane.Balancing;
+using Meshway.DataPlane.Metrics;
+using Meshway.DataPlane.Pipeline;
+using Meshway.DataPlane.Snapshots;
 using Meshway.Mtls.Identity;
 using Meshway.Mtls.Tls;
 using Meshway.Waypoint.Gamma;
@@ -33,6 +37,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     private static readonly SslApplicationProtocol[] H2 = [SslApplicationProtocol.Http2];
     private static readonly IPEndPoint Http1Endpoint = new(IPAddress.Loopback, 1);
     private static readonly IPEndPoint H2cEndpoint = new(IPAddress.Loopback, 2);
+    private static readonly TimeSpan SniffTimeout = TimeSpan.FromSeconds(1);
     private static ReadOnlySpan<byte> Http2Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
     private readonly WaypointListener _listener;
@@ -41,6 +46,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     private readonly WaypointTransport _transport;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly GatewayMetrics _metrics;
     private readonly TunnelListenerFactory _tunnels = new();
     private WebApplication? _public;
     private WebApplication? _inner;
@@ -53,7 +59,10 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     private SslServerAuthenticationOptions? _baseOptions;
     private SslServerAuthenticationOptions? _countingOptions;
 
-    public HboneInboundServer(WaypointListener listener, WaypointStore store, MeshTlsServer tls, WaypointTransport transport, ILoggerFactory loggers)
+    /// <param name="metrics">where request metrics go (the executable's, so /metrics shows mesh traffic); a private set when null.</param>
+    public HboneInboundServer(
+        WaypointListener listener, WaypointStore store, MeshTlsServer tls, WaypointTransport transport, ILoggerFactory loggers,
+        GatewayMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(store);
@@ -66,6 +75,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         _transport = transport;
         _loggers = loggers;
         _logger = loggers.CreateLogger<HboneInboundServer>();
+        _metrics = metrics ?? new GatewayMetrics();
     }
 
     /// <summary>Tunnels accepted (CONNECT answered 200).</summary>
@@ -100,8 +110,11 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
             kestrel.Listen(H2cEndpoint, l => l.Protocols = HttpProtocols.Http2);
         });
         var innerApp = inner.Build();
-        var handler = new WaypointHttpHandler(
-            innerApp.Services.GetRequiredService<IHttpForwarder>(), _transport, _loggers.CreateLogger<WaypointHttpHandler>());
+        // The shared request pipeline; its own snapshot store stays empty because every tunnel names its binding.
+        var pipeline = new GatewayPipeline(
+            new SnapshotStore(), innerApp.Services.GetRequiredService<IHttpForwarder>(), _transport, new EndpointBalancer(),
+            _metrics, _loggers.CreateLogger<GatewayPipeline>());
+        var handler = new WaypointHttpHandler(pipeline);
         innerApp.Run(handler.HandleAsync);
         await innerApp.StartAsync(cancellationToken);
         _inner = innerApp;
@@ -134,6 +147,10 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         _public = app;
         Log.Listening(_logger, _listener.Key, string.Join(", ", _listener.Addresses), _listener.Port);
+        if (_listener.ProxyPort is { } proxyPort)
+        {
+            StartSandwich(proxyPort);
+        }
     }
 
     /// <summary>The mesh TLS options of the current certificate, with a validation callback that also counts refusals.</summary>
@@ -174,7 +191,8 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
     /// <summary>
     /// One request on the HBONE port:
     /// 1. only a plain CONNECT (no :path, no :protocol) is served, anything else is a 400;
-    /// 2. the :authority must be a VIP:port of a Service bound to this waypoint, else 400 (as ztunnel);
+    /// 2. the :authority must be a VIP:port of a Service bound to this waypoint, or (waypoint-for workload/all)
+    ///    a podIP:port of a workload bound to it, else 400 (as ztunnel);
     /// 3. the client's SPIFFE ID from its certificate (the TLS handshake already checked chain and trust domain);
     /// 4. 200, then the tunnel goes to the inner HTTP server, or is proxied as bytes for a TCP port;
     /// 5. the CONNECT stream ends when the tunnel's connection closes or the client goes away.
@@ -192,8 +210,15 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
 
         var authority = request.Host.Value ?? "";
         var snapshot = _store.Current;
-        var target = snapshot.FindService(NormalizeAuthority(authority));
+        var normalized = NormalizeAuthority(authority);
+        var target = snapshot.FindService(normalized);
         if (target is null || target.Waypoint != _listener.Key)
+        {
+            // waypoint-for workload/all: a pod address of a workload bound to this waypoint.
+            target = snapshot.FindWorkload(normalized, _listener.Key);
+        }
+
+        if (target is null)
         {
             Interlocked.Increment(ref _unknownTargets);
             Log.UnknownTarget(_logger, authority, _listener.Key);
@@ -226,24 +251,74 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted); // Kestrel's HTTP/2 sends HEADERS on flush
         Interlocked.Increment(ref _accepted);
         Log.Accepted(_logger, authority, tunnel.Peer.ToString(), target.DisplayName);
-        if (target.Protocol == ServiceProtocol.Tcp)
+        if (target.Protocol == ServiceProtocol.Tcp
+            || (target.Protocol == ServiceProtocol.Detect && !await LooksLikeHttpAsync(context.Request.BodyReader, context.RequestAborted)))
         {
-            await ProxyBytesAsync(context, target);
+            await ProxyBytesAsync(context.Request.Body, context.Response.Body, target, context.Abort, context.RequestAborted);
             return;
         }
 
-        await ServeHttpAsync(context, tunnel);
+        await ServeHttpAsync(context.Request.Body, context.Response.Body, tunnel, context.RequestAborted);
     }
 
-    private async Task ServeHttpAsync(HttpContext context, HboneTunnelFeature tunnel)
+    /// <summary>
+    /// For an undeclared (workload) port: waits up to <see cref="SniffTimeout"/> for the client's first bytes
+    /// without consuming them. HTTP when they start like a request line (an upper-case method token and a
+    /// space, which includes the HTTP/2 preface "PRI * ..."); bytes otherwise, and when the client sends
+    /// nothing first (server-first protocols such as MySQL).
+    /// </summary>
+    private static async Task<bool> LooksLikeHttpAsync(System.IO.Pipelines.PipeReader reader, CancellationToken aborted)
+    {
+        var gate = 0;
+        using var timer = new CancellationTokenSource(SniffTimeout);
+        System.IO.Pipelines.ReadResult result;
+        using (timer.Token.Register(() =>
+        {
+            if (Interlocked.Exchange(ref gate, 1) == 0)
+            {
+                reader.CancelPendingRead();
+            }
+        }))
+        {
+            result = await reader.ReadAsync(aborted);
+        }
+
+        if (Interlocked.Exchange(ref gate, 1) == 1 && !result.IsCanceled)
+        {
+            // The timer fired just after the data arrived: its pending cancel must not hit the next reader.
+            reader.AdvanceTo(result.Buffer.Start);
+            result = await reader.ReadAsync(aborted);
+        }
+
+        var buffer = result.Buffer;
+        var http = false;
+        if (buffer.Length > 0)
+        {
+            Span<byte> head = stackalloc byte[17];
+            var n = (int)Math.Min(buffer.Length, head.Length);
+            System.Buffers.BuffersExtensions.CopyTo(buffer.Slice(0, n), head);
+            var i = 0;
+            while (i < n && head[i] is >= (byte)'A' and <= (byte)'Z')
+            {
+                i++;
+            }
+
+            http = i > 0 && (i == n || head[i] == (byte)' ');
+        }
+
+        reader.AdvanceTo(buffer.Start); // nothing consumed: the HTTP server or the byte proxy reads it all
+        return http;
+    }
+
+    /// <summary>Hands one tunnel's bytes (HBONE stream or sandwiched connection) to the inner HTTP server as a connection.</summary>
+    private async Task ServeHttpAsync(Stream input, Stream output, HboneTunnelFeature tunnel, CancellationToken aborted)
     {
         // Peek far enough to tell an HTTP/2 preface (h2c prior knowledge) from an HTTP/1.1 request line.
-        var input = context.Request.Body;
         var peeked = new byte[Http2Preface.Length];
         var count = 0;
         while (count < peeked.Length && peeked.AsSpan(0, count).SequenceEqual(Http2Preface[..count]))
         {
-            var read = await input.ReadAsync(peeked.AsMemory(count), context.RequestAborted);
+            var read = await input.ReadAsync(peeked.AsMemory(count), aborted);
             if (read == 0)
             {
                 break;
@@ -255,23 +330,23 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         var h2c = count == peeked.Length && peeked.AsSpan().SequenceEqual(Http2Preface);
         var id = "hbone-" + Interlocked.Increment(ref _connectionId);
         var local = new IPEndPoint(IPAddress.Parse(tunnel.Target.Vip), tunnel.Target.Port);
-        var connection = new TunnelConnection(id, new PrefixedStream(peeked.AsMemory(0, count), input), context.Response.Body, tunnel.Remote, local, tunnel);
+        var connection = new TunnelConnection(id, new PrefixedStream(peeked.AsMemory(0, count), input), output, tunnel.Remote, local, tunnel);
         if (!_tunnels.TryDispatch(h2c ? H2cEndpoint : Http1Endpoint, connection))
         {
             return; // shutting down
         }
 
-        using var registration = context.RequestAborted.Register(static c => ((TunnelConnection)c!).Abort(new ConnectionAbortedException("HBONE stream closed")), connection);
+        using var registration = aborted.Register(static c => ((TunnelConnection)c!).Abort(new ConnectionAbortedException("HBONE stream closed")), connection);
         await connection.Closed;
     }
 
-    private async Task ProxyBytesAsync(HttpContext context, ServiceTarget target)
+    private async Task ProxyBytesAsync(Stream input, Stream output, ServiceTarget target, Action abort, CancellationToken aborted)
     {
         var endpoints = target.Service.Endpoints;
         if (endpoints.Length == 0)
         {
             Interlocked.Increment(ref _upstreamFailures);
-            context.Abort();
+            abort();
             return;
         }
 
@@ -279,20 +354,20 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
         Stream upstream;
         try
         {
-            upstream = await _transport.ConnectAsync(endpoint, context.RequestAborted);
+            upstream = await _transport.ConnectAsync(endpoint, aborted);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             Interlocked.Increment(ref _upstreamFailures);
             Log.TcpUpstreamFailed(_logger, endpoint.Key, target.DisplayName, ex.Message);
-            context.Abort();
+            abort();
             return;
         }
 
         await using (upstream)
         {
-            var toUpstream = CopyAsync(context.Request.Body, upstream, halfClose: true, context.RequestAborted);
-            var toClient = CopyAsync(upstream, context.Response.Body, halfClose: false, context.RequestAborted);
+            var toUpstream = CopyAsync(input, upstream, halfClose: true, aborted);
+            var toClient = CopyAsync(upstream, output, halfClose: false, aborted);
             await Task.WhenAll(toUpstream, toClient);
         }
     }
@@ -336,6 +411,7 @@ public sealed partial class HboneInboundServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopSandwichAsync();
         if (_public is not null)
         {
             await _public.StopAsync();

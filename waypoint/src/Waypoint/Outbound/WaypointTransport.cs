@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Meshway.DataPlane.Transport;
 using Meshway.MeshIntegration.Hbone;
 using Meshway.Routing.Backends;
 using Meshway.Waypoint.Model;
@@ -11,7 +12,7 @@ namespace Meshway.Waypoint.Outbound;
 /// in ambient mode (its identity from its service account), plaintext otherwise. Both are one pooled
 /// handler each; the HBONE one asks the current snapshot which identity the endpoint must present.
 /// </summary>
-public sealed class WaypointTransport : IDisposable
+public sealed class WaypointTransport : IBackendTransport, IDisposable
 {
     private readonly WaypointStore _store;
     private readonly HboneConnector _hbone;
@@ -44,6 +45,9 @@ public sealed class WaypointTransport : IDisposable
 
     public HttpMessageInvoker GetInvoker(EndpointModel endpoint) =>
         AmbientWorkload(endpoint.Address) is not null ? _tunnelled : _plaintext;
+
+    /// <summary>The pipeline's seam: one pooled handler serves HTTP/1.1 and h2c alike (the request picks the version).</summary>
+    public HttpMessageInvoker GetInvoker(EndpointModel endpoint, BackendProtocol protocol) => GetInvoker(endpoint);
 
     /// <summary>A byte stream to the endpoint (for TCP Services): an HBONE tunnel for ambient pods, else a socket.</summary>
     public async ValueTask<Stream> ConnectAsync(EndpointModel endpoint, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.Security;
+using Meshway.DataPlane.Metrics;
 using Meshway.Kubernetes.Models;
 using Meshway.MeshIntegration.Hbone;
 using Meshway.Mtls.Setup;
@@ -45,6 +46,9 @@ public sealed partial class WaypointRuntime : IAsyncDisposable
 
     public WaypointStore Store { get; } = new();
 
+    /// <summary>Where tunnelled requests are counted; the executable sets its own so /metrics shows them. Read when a listener opens.</summary>
+    public GatewayMetrics Metrics { get; set; } = new();
+
     /// <summary>The HBONE target of an ambient pod's endpoint (for the ingress transport), or null.</summary>
     public HboneTarget? AmbientTarget(string address, int port) =>
         Store.Current.Workloads.TryGetValue(address, out var workload) && workload.Ambient && IPAddress.TryParse(address, out var ip)
@@ -79,14 +83,14 @@ public sealed partial class WaypointRuntime : IAsyncDisposable
             var keep = new HashSet<string>(StringComparer.Ordinal);
             foreach (var listener in wanted)
             {
-                var key = listener.Key + "@" + string.Join(",", listener.Addresses) + ":" + listener.Port;
+                var key = listener.Key + "@" + string.Join(",", listener.Addresses) + ":" + listener.Port + "/proxy:" + listener.ProxyPort;
                 keep.Add(key);
                 if (_servers.ContainsKey(key))
                 {
                     continue;
                 }
 
-                var server = new HboneInboundServer(listener, Store, _identity!.CreateServer([SslApplicationProtocol.Http2]), _transport!, _loggers);
+                var server = new HboneInboundServer(listener, Store, _identity!.CreateServer([SslApplicationProtocol.Http2]), _transport!, _loggers, Metrics);
                 try
                 {
                     await server.StartAsync();

@@ -28,25 +28,31 @@ public enum WaypointFor
 /// Decides which waypoint, if any, a Service uses: its own istio.io/use-waypoint label first (the value
 /// "none" opts out, even when the namespace names one), else its namespace's label; the waypoint's
 /// namespace is istio.io/use-waypoint-namespace next to that label, else the labelled object's namespace.
+/// Pods bind the same way, for waypoints that take workload-addressed traffic.
 /// </summary>
 public static class WaypointSelector
 {
     /// <summary>"namespace/name" of the waypoint the Service asks for, or null.</summary>
-    public static string? WaypointOf(Service service, ResourceSet resources)
+    public static string? WaypointOf(Service service, ResourceSet resources) => WaypointOf((KubeObject)service, resources);
+
+    /// <summary>"namespace/name" of the waypoint a Pod asks for (its own label, else its namespace's), or null.</summary>
+    public static string? WaypointOf(Pod pod, ResourceSet resources) => WaypointOf((KubeObject)pod, resources);
+
+    private static string? WaypointOf(KubeObject obj, ResourceSet resources)
     {
-        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(resources);
-        var labels = service.Metadata.Labels;
+        var labels = obj.Metadata.Labels;
         if (labels is not null && labels.TryGetValue(WaypointLabels.UseWaypoint, out var own))
         {
-            return Resolve(own, labels, service.Namespace);
+            return Resolve(own, labels, obj.Namespace);
         }
 
-        var ns = resources.FindNamespace(service.Namespace);
+        var ns = resources.FindNamespace(obj.Namespace);
         var nsLabels = ns?.Metadata.Labels;
         if (nsLabels is not null && nsLabels.TryGetValue(WaypointLabels.UseWaypoint, out var inherited))
         {
-            return Resolve(inherited, nsLabels, service.Namespace);
+            return Resolve(inherited, nsLabels, obj.Namespace);
         }
 
         return null;
@@ -69,6 +75,9 @@ public static class WaypointSelector
 
     /// <summary>True when the waypoint takes service-addressed traffic at all.</summary>
     public static bool ServesServices(WaypointFor traffic) => traffic is WaypointFor.Service or WaypointFor.All;
+
+    /// <summary>True when the waypoint takes traffic addressed to a pod (podIP:port) of a workload bound to it.</summary>
+    public static bool ServesWorkloads(WaypointFor traffic) => traffic is WaypointFor.Workload or WaypointFor.All;
 
     private static string? Resolve(string name, Dictionary<string, string> labels, string ownNamespace)
     {

@@ -119,6 +119,21 @@ public sealed class MeshwayRunWaypointTests : IAsyncLifetime
         Assert.Equal("Service", parent.GetProperty("parentRef").GetProperty("kind").GetString());
         Assert.Contains(parent.GetProperty("conditions").EnumerateArray(),
             c => c.GetProperty("type").GetString() == "Accepted" && c.GetProperty("status").GetString() == "True");
+
+        // The mesh certificate manager's state: in /status and as metrics.
+        var mesh = doc.RootElement.GetProperty("meshIdentity");
+        Assert.Equal("Available", mesh.GetProperty("state").GetString());
+        Assert.Equal(waypoint.Identity.ToString(), mesh.GetProperty("identity").GetString());
+        var notAfter = DateTimeOffset.Parse(mesh.GetProperty("notAfter").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(waypoint.Manager.Current!.NotAfter.ToUnixTimeSeconds(), notAfter.ToUnixTimeSeconds());
+        Assert.NotEqual(JsonValueKind.Null, mesh.GetProperty("lastRenewal").ValueKind);
+        Assert.Equal(0, mesh.GetProperty("failures").GetInt32());
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{adminPort}/metrics");
+        Assert.Contains($"meshway_mesh_certificate_ready{{identity=\"{waypoint.Identity}\"}} 1\n", metrics);
+        Assert.Contains($"meshway_mesh_certificate_expiry_timestamp_seconds{{identity=\"{waypoint.Identity}\"}} {notAfter.ToUnixTimeSeconds()}\n", metrics);
+
+        // Tunnelled requests go through the shared pipeline, so they are counted on the same /metrics.
+        Assert.Contains("gateway=\"mesh/waypoint\"", metrics);
     }
 
     private static int FreePort()

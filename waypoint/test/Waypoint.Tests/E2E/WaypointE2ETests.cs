@@ -97,6 +97,25 @@ public sealed class WaypointE2ETests(WaypointFixture mesh)
     }
 
     [Fact]
+    public async Task MeshHTTPRouteRequestMirror_CopyReachesTheMirrorPodAnswerComesFromTheBackend()
+    {
+        // Mirrors come from the shared GatewayPipeline: the copy goes over HBONE to reviews-v2 as well.
+        var path = "/mirror/" + Guid.NewGuid().ToString("N");
+
+        var echo = Echo(await mesh.GetAsync(mesh.ReviewsVip, 9080, path));
+
+        Assert.Equal("reviews-v1", echo.GetProperty("pod").GetString());
+        Assert.Contains(mesh.V1.Lines, l => l == "REQUEST GET " + path);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!mesh.V2.Lines.Contains("REQUEST GET " + path) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50); // the mirror is fire and forget: it may land after the answer
+        }
+
+        Assert.Contains(mesh.V2.Lines, l => l == "REQUEST GET " + path);
+    }
+
+    [Fact]
     public async Task MeshConsumerRoute_AppliesOnlyToClientsOfItsNamespace()
     {
         var consumer = Echo(await mesh.GetAsync(mesh.ReviewsVip, 9080, "/", as_: mesh.ConsumerCert));

@@ -205,4 +205,75 @@ public sealed class WaypointTranslatorTests
         Assert.True(workloads["10.1.0.3"].Ambient);
         Assert.Equal("spiffe://cluster.local/ns/plain/sa/default", workloads["10.1.0.3"].Identity.ToString());
     }
+
+    [Fact]
+    public void GrpcRouteWithServiceParent_IsAcceptedAndRoutesTheServicePort()
+    {
+        var result = Translate(Waypoint + Service("a", "shop", "10.0.0.1", "{istio.io/use-waypoint: wp}") + """
+
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: g, namespace: shop}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: a, port: 80}, {group: "", kind: Service, name: a, port: 81}]
+              rules:
+              - matches: [{method: {service: echo.Echo, method: Unary}}]
+                backendRefs: [{name: a, port: 80}]
+            """);
+
+        var parents = StatusOf(result, "GRPCRoute", "g")["parents"]!.AsArray();
+        var accepted = parents.Select(p => (string?)p!["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Accepted")!["reason"]).ToList();
+        Assert.Equal(["Accepted", "NoMatchingParent"], accepted);
+        var target = result.Snapshot.Services["10.0.0.1:80"];
+        var entry = Assert.Single(target.Producer.Entries);
+        Assert.Equal(Meshway.Routing.Backends.BackendProtocol.H2c, entry.Rule.Backends.Backends.Single().Protocol);
+    }
+
+    [Theory]
+    [InlineData("service", null)]
+    [InlineData("none", null)]
+    [InlineData("workload", "shop/wp")]
+    [InlineData("all", "shop/wp")]
+    public void WaypointFor_BindsAmbientPodsOnlyForWorkloadOrAll(string waypointFor, string? expected)
+    {
+        var result = Translate(Waypoint.Replace("metadata: {name: wp, namespace: shop}", $"metadata: {{name: wp, namespace: shop, labels: {{istio.io/waypoint-for: {waypointFor}}}}}") + """
+
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop, labels: {istio.io/use-waypoint: wp, istio.io/dataplane-mode: ambient}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p1, namespace: shop}
+            status: {podIP: 10.1.0.1}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p2, namespace: shop, labels: {istio.io/use-waypoint: none}}
+            status: {podIP: 10.1.0.2}
+            """);
+
+        Assert.Equal(expected, result.Snapshot.Workloads["10.1.0.1"].Waypoint);
+        Assert.Null(result.Snapshot.Workloads["10.1.0.2"].Waypoint);
+        var target = result.Snapshot.FindWorkload("10.1.0.1:8080", "shop/wp");
+        Assert.Equal(expected is not null, target is not null);
+        Assert.Null(result.Snapshot.FindWorkload("10.1.0.2:8080", "shop/wp"));
+    }
+
+    [Theory]
+    [InlineData("PROXY/15088", 15088)]
+    [InlineData("PROXY/0", null)]
+    [InlineData("PROXY/65536", null)]
+    [InlineData("PROXY/+1", null)]
+    [InlineData("HBONE/15008", null)]
+    [InlineData("proxy/15088", null)]
+    public void InboundBindingAnnotation_OnlyProxyWithAValidPortOpensTheSandwichPort(string value, int? expected)
+    {
+        var result = Translate(Waypoint.Replace("metadata: {name: wp, namespace: shop}",
+            $"metadata: {{name: wp, namespace: shop, annotations: {{ambient.istio.io/waypoint-inbound-binding: \"{value}\"}}}}"));
+
+        Assert.Equal(expected, Assert.Single(result.Listeners).ProxyPort);
+    }
 }

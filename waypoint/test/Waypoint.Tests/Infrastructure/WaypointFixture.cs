@@ -45,6 +45,10 @@ public sealed class WaypointFixture : IAsyncLifetime
 
     public string DetailsVip { get; } = LoopbackAddresses.NextVip();
 
+    public string GrpcVip { get; } = LoopbackAddresses.NextVip();
+
+    public string GrpcBVip { get; } = LoopbackAddresses.NextVip();
+
     public string V1Ip { get; private set; } = "";
 
     public string V2Ip { get; private set; } = "";
@@ -62,6 +66,8 @@ public sealed class WaypointFixture : IAsyncLifetime
     public StandinProcess V2 { get; private set; } = null!;
 
     private StandinProcess _ratings = null!;
+    private GrpcPeer? _grpcA;
+    private GrpcPeer? _grpcB;
     private StandinProcess _source = null!;
     private WaypointTransport _transport = null!;
     private TrustBundleSource _trust = null!;
@@ -77,8 +83,12 @@ public sealed class WaypointFixture : IAsyncLifetime
         var v1 = await Pki.IssueAsync("spiffe://cluster.local/ns/shop/sa/reviews");
         var v2 = await Pki.IssueAsync("spiffe://cluster.local/ns/shop/sa/reviews-v2");
         var impostor = await Pki.IssueAsync("spiffe://cluster.local/ns/shop/sa/impostor");
-        (V1, V1Ip) = await StandinProcess.StartDestinationAsync(Pki, "reviews-v1", v1, "--tcp-echo-port", "9000");
-        (V2, V2Ip) = await StandinProcess.StartDestinationAsync(Pki, "reviews-v2", v2);
+        // gRPC apps behind the pods: the stand-in pipes CONNECTs to port 50051 into them, as ztunnel delivers to a pod's app.
+        _grpcA = await GrpcPeer.StartServerAsync("grpc-a");
+        _grpcB = await GrpcPeer.StartServerAsync("grpc-b");
+        (V1, V1Ip) = await StandinProcess.StartDestinationAsync(
+            Pki, "reviews-v1", v1, "--tcp-echo-port", "9000", "--forward-port", $"50051=127.0.0.1:{_grpcA.Port}");
+        (V2, V2Ip) = await StandinProcess.StartDestinationAsync(Pki, "reviews-v2", v2, "--forward-port", $"50051=127.0.0.1:{_grpcB.Port}");
         (_ratings, RatingsIp) = await StandinProcess.StartDestinationAsync(Pki, "ratings-1", impostor);
         _source = await StandinProcess.StartAsync(["source", "--cert", SourceCert.CertPath, "--key", SourceCert.KeyPath, "--ca", Pki.RootPath]);
 
@@ -133,6 +143,22 @@ public sealed class WaypointFixture : IAsyncLifetime
             key = as_?.KeyPath,
         });
 
+    /// <summary>
+    /// A local plain-TCP port whose connections the source stand-in carries as HBONE CONNECTs to the waypoint
+    /// for <paramref name="vip"/>:<paramref name="port"/> (ztunnel's outbound capture), for clients like grpc-js.
+    /// </summary>
+    public async Task<int> ForwardAsync(string vip, int port)
+    {
+        using var response = await _control.PostAsJsonAsync($"http://127.0.0.1:{_source.Port}/forward", new
+        {
+            hbone = WaypointIp + ":15008",
+            expectSan = WaypointCert.Identity.ToString(),
+            authority = vip + ":" + port,
+        });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("port").GetInt32();
+    }
+
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
@@ -143,6 +169,14 @@ public sealed class WaypointFixture : IAsyncLifetime
             if (process is not null)
             {
                 await process.DisposeAsync();
+            }
+        }
+
+        foreach (var peer in new[] { _grpcA, _grpcB })
+        {
+            if (peer is not null)
+            {
+                await peer.DisposeAsync();
             }
         }
 
@@ -159,7 +193,11 @@ public sealed class WaypointFixture : IAsyncLifetime
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
-        metadata: {name: waypoint, namespace: mesh}
+        metadata:
+          name: waypoint
+          namespace: mesh
+          labels: {istio.io/waypoint-for: all}
+          annotations: {ambient.istio.io/waypoint-inbound-binding: PROXY/15088}
         spec:
           gatewayClassName: meshway-waypoint
           addresses: [{type: IPAddress, value: "{{{{WaypointIp}}}}"}]
@@ -202,6 +240,46 @@ public sealed class WaypointFixture : IAsyncLifetime
           clusterIP: {{{{DetailsVip}}}}
           ports: [{name: http, port: 9080, targetPort: 8080}]
         ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo-grpc, namespace: shop}
+        spec:
+          clusterIP: {{{{GrpcVip}}}}
+          ports: [{name: grpc, port: 50051, targetPort: 50051, appProtocol: kubernetes.io/h2c}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo-grpc-b, namespace: shop}
+        spec:
+          clusterIP: {{{{GrpcBVip}}}}
+          ports: [{name: grpc, port: 50051, targetPort: 50051, appProtocol: kubernetes.io/h2c}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: echo-grpc-1, namespace: shop, labels: {kubernetes.io/service-name: echo-grpc}}
+        addressType: IPv4
+        ports: [{name: grpc, port: 50051, appProtocol: kubernetes.io/h2c}]
+        endpoints: [{addresses: ["{{{{V1Ip}}}}"]}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: echo-grpc-b-1, namespace: shop, labels: {kubernetes.io/service-name: echo-grpc-b}}
+        addressType: IPv4
+        ports: [{name: grpc, port: 50051, appProtocol: kubernetes.io/h2c}]
+        endpoints: [{addresses: ["{{{{V2Ip}}}}"]}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: echo-grpc, namespace: shop}
+        spec:
+          parentRefs: [{group: "", kind: Service, name: echo-grpc, port: 50051}]
+          rules:
+          - matches: [{method: {service: echo.Echo, method: Stream}}]
+            backendRefs: [{name: echo-grpc-b, port: 50051}]
+          - matches: [{method: {service: echo.Echo, method: Unary}}]
+            filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-mesh, value: waypoint}]}}]
+            backendRefs: [{name: echo-grpc, port: 50051}]
+        ---
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice
         metadata: {name: reviews-1, namespace: shop, labels: {kubernetes.io/service-name: reviews}}
@@ -237,7 +315,7 @@ public sealed class WaypointFixture : IAsyncLifetime
         ---
         apiVersion: v1
         kind: Pod
-        metadata: {name: ratings-1, namespace: shop}
+        metadata: {name: ratings-1, namespace: shop, labels: {istio.io/use-waypoint: none}}
         spec: {serviceAccountName: ratings}
         status: {podIP: "{{{{RatingsIp}}}}"}
         ---
@@ -258,6 +336,9 @@ public sealed class WaypointFixture : IAsyncLifetime
             filters:
             - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-mesh, value: waypoint}], remove: [x-drop]}}
             - {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-resp, value: "yes"}]}}
+            backendRefs: [{name: reviews, port: 9080}]
+          - matches: [{path: {type: PathPrefix, value: /mirror}}]
+            filters: [{type: RequestMirror, requestMirror: {backendRef: {name: reviews-v2, port: 9080}}}]
             backendRefs: [{name: reviews, port: 9080}]
           - matches: [{path: {type: PathPrefix, value: /old}}]
             filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
