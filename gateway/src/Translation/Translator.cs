@@ -4,6 +4,7 @@ using Meshway.Kubernetes.Models;
 using Meshway.Routing.Hosts;
 using Meshway.Routing.Matching;
 using Meshway.Routing.Model;
+using Meshway.Translation.Caching;
 using Meshway.Translation.Gateways;
 using Meshway.Translation.Hostnames;
 using Meshway.Translation.Routes;
@@ -29,10 +30,39 @@ public sealed record TranslationResult(RoutingSnapshot Snapshot, StatusReport St
 /// </summary>
 public static class Translator
 {
-    public static TranslationResult Translate(ResourceSet resources, TranslationOptions options)
+    public static TranslationResult Translate(ResourceSet resources, TranslationOptions options) =>
+        Translate(resources, options, cache: null);
+
+    /// <summary>
+    /// Translates as above, reusing the compiled routes of earlier translations from <paramref name="cache"/>
+    /// where nothing they depend on changed (see <see cref="TranslationCache"/>); the result is the same as
+    /// without a cache.
+    /// </summary>
+    public static TranslationResult Translate(ResourceSet resources, TranslationOptions options, TranslationCache? cache)
     {
         ArgumentNullException.ThrowIfNull(resources);
         ArgumentNullException.ThrowIfNull(options);
+        if (cache is null)
+        {
+            return TranslateCore(resources, options, null);
+        }
+
+        cache.Begin(resources);
+        try
+        {
+            var result = TranslateCore(resources, options, cache);
+            cache.End();
+            return result;
+        }
+        catch
+        {
+            cache.Reset();
+            throw;
+        }
+    }
+
+    private static TranslationResult TranslateCore(ResourceSet resources, TranslationOptions options, TranslationCache? cache)
+    {
 
         // 1. Our GatewayClasses, and the Gateways of those classes (oldest first: on a shared address:port
         //    the older Gateway keeps it).
@@ -52,12 +82,12 @@ public static class Translator
         var routeResults = new List<(CompiledRoute Route, List<ParentResult> Parents)>();
         foreach (var route in resources.HttpRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults, cache);
         }
 
         foreach (var route in resources.GrpcRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, resources, routeResults, cache);
         }
 
         RouteKindConflicts.Resolve(gateways, routeResults);
@@ -70,7 +100,9 @@ public static class Translator
             .OrderBy(g => g.Namespace, StringComparer.Ordinal)
             .ThenBy(g => g.Name, StringComparer.Ordinal)
             .Select(StatusWriter.Gateway));
-        items.AddRange(routeResults.Select(r => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)));
+        items.AddRange(routeResults.Select(r => cache is null
+            ? StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)
+            : cache.GetOrWriteStatus(r.Route, r.Parents, options.ControllerName, () => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName))));
         items.AddRange(BackendTlsPolicyStatus.Write(resources, routeResults, options.ControllerName));
         return new TranslationResult(snapshot, new StatusReport(items));
     }
@@ -81,7 +113,8 @@ public static class Translator
         Func<CompiledRoute> compile,
         Dictionary<string, GatewayState> gatewaysByKey,
         ResourceSet resources,
-        List<(CompiledRoute Route, List<ParentResult> Parents)> routeResults)
+        List<(CompiledRoute Route, List<ParentResult> Parents)> routeResults,
+        TranslationCache? cache)
     {
         var parents = (parentRefs ?? [])
             .Where(p => p is not null && IsGatewayRef(p))
@@ -94,8 +127,12 @@ public static class Translator
             return;
         }
 
-        var compiled = compile();
+        var compiled = cache is null ? compile() : cache.GetOrCompile(route, compile);
         var results = new List<ParentResult>();
+
+        // Where this route already sits on a listener: only this call attaches `compiled`, so a local map
+        // replaces a scan of the listener's whole route list (which made attaching n routes O(n^2)).
+        var attachedAt = new Dictionary<ListenerState, int>(ReferenceEqualityComparer.Instance);
         foreach (var (parentRef, gateway) in parents)
         {
             var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources);
@@ -106,9 +143,9 @@ public static class Translator
 
             foreach (var (listener, hostnames) in result.Listeners)
             {
-                var existing = listener.Routes.FindIndex(a => ReferenceEquals(a.Route, compiled));
-                if (existing < 0)
+                if (!attachedAt.TryGetValue(listener, out var existing))
                 {
+                    attachedAt[listener] = listener.Routes.Count;
                     listener.Routes.Add(new AttachedRoute(compiled, hostnames));
                 }
                 else
@@ -261,11 +298,10 @@ public static class Translator
         var tables = new List<KeyValuePair<string, RouteTable>>();
         foreach (var key in keys)
         {
-            var candidates = new SortedSet<int>(withWildcard);
-            if (byExactHost.TryGetValue(key, out var exact))
-            {
-                candidates.UnionWith(exact);
-            }
+            // Without wildcard routes the candidates are the exact-host list, already in route order: no
+            // sorted set per hostname (thousands of them at thousands of routes).
+            byExactHost.TryGetValue(key, out var exact);
+            IEnumerable<int> candidates = withWildcard.Count == 0 ? exact ?? [] : new SortedSet<int>(withWildcard.Concat(exact ?? []));
 
             var entries = new List<RouteEntry>();
             foreach (var index in candidates)
