@@ -4,6 +4,7 @@ using Meshway.Kubernetes.Manifests;
 using Meshway.Kubernetes.Models;
 using Meshway.Translation;
 using Meshway.Translation.Caching;
+using Meshway.Translation.Status;
 
 // Prints, per route count, the median of several runs of each step a config change goes through in the
 // translation layer: parsing the manifests, building the ResourceSet, translating, and (the propagation
@@ -23,6 +24,30 @@ if (args.Length == 2 && args[0] == "--profile")
         Console.Write($"{Stopwatch.GetElapsedTime(sw).TotalMilliseconds:F0} ");
     }
 
+    return;
+}
+
+if (args.Length == 2 && args[0] == "--memory")
+{
+    // Live bytes (after a full GC) that each stage adds at N routes: what the gateway holds while it serves.
+    var n = int.Parse(args[1]);
+    long Live() => GC.GetTotalMemory(forceFullCollection: true);
+    var yaml = Manifests.Base() + Manifests.Routes(n);
+    var start = Live();
+    var parsed = ManifestLoader.Parse("routes.yaml", yaml).Objects;
+    var afterParse = Live();
+    var memCache = new TranslationCache();
+    var translated = Translator.Translate(ResourceSet.From(parsed), new TranslationOptions(), memCache);
+    var afterTranslate = Live();
+    var statusOnly = translated.Status;
+    translated = translated with { Status = StatusReport.Empty };
+    var withoutStatus = Live();
+    GC.KeepAlive(statusOnly);
+    Console.WriteLine($"routes={n} yaml text={yaml.Length * 2 / 1048576.0:F1} MB; objects={(afterParse - start) / 1048576.0:F1} MB; "
+        + $"translation (snapshot+status+cache)={(afterTranslate - afterParse) / 1048576.0:F1} MB; of which status={(afterTranslate - withoutStatus) / 1048576.0:F1} MB");
+    GC.KeepAlive(parsed);
+    GC.KeepAlive(translated);
+    GC.KeepAlive(memCache);
     return;
 }
 

@@ -26,6 +26,8 @@ internal sealed partial class ConfigApplier
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Applied? _applied;
     private long _clockGeneration;
+    private int _lastObjectCount;
+    private readonly MemoryTrimmer _trimmer = new();
 
     public ConfigApplier(DataPlaneHost host, Func<ResourceSet, TranslationResult> translate, ILogger logger, Func<DateTimeOffset>? now = null)
     {
@@ -69,6 +71,12 @@ internal sealed partial class ConfigApplier
             Volatile.Write(ref _applied, new Applied(generation, now, result.Snapshot, status,
                 new Lazy<string>(() => RenderStatus(generation, status, now), LazyThreadSafetyMode.ExecutionAndPublication)));
             _host.Metrics.ConfigReloaded();
+            if (generation == 1 || MemoryTrimmer.IsBigChange(_lastObjectCount, objects.Count))
+            {
+                _trimmer.Schedule();
+            }
+
+            _lastObjectCount = objects.Count;
 
             var snapshot = result.Snapshot;
             var listeners = snapshot.Bindings.Sum(b => b.Listeners.Length);
@@ -108,7 +116,13 @@ internal sealed partial class ConfigApplier
                 _clockGeneration = generation;
             }
 
-            return _clock.Stamp(status, now, learn).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            var json = _clock.Stamp(status, now, learn).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            if (status.Items.Count >= 1000)
+            {
+                _trimmer.Schedule(); // rendering thousands of objects leaves tens of megabytes of garbage behind
+            }
+
+            return json;
         }
     }
 
