@@ -93,7 +93,7 @@ public static class Translator
         RouteKindConflicts.Resolve(gateways, routeResults);
 
         // 3. The snapshot, then the status of everything we looked at.
-        var snapshot = BuildSnapshot(gateways);
+        var snapshot = BuildSnapshot(gateways, cache);
         var items = new List<ObjectStatus>();
         items.AddRange(classes.Select(StatusWriter.GatewayClass));
         items.AddRange(gateways
@@ -224,7 +224,7 @@ public static class Translator
         }
     }
 
-    private static RoutingSnapshot BuildSnapshot(List<GatewayState> gateways)
+    private static RoutingSnapshot BuildSnapshot(List<GatewayState> gateways, TranslationCache? cache)
     {
         var bindings = new Dictionary<string, (string Address, int Port, ListenerProtocol Protocol, List<ListenerModel> Listeners)>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -233,7 +233,7 @@ public static class Translator
             foreach (var listener in gateway.Listeners.Where(l => l.Programmed))
             {
                 var model = new ListenerModel(
-                    gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate);
+                    gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener, cache), listener.Certificate);
                 foreach (var address in gateway.Addresses)
                 {
                     var key = address + "|" + listener.Port;
@@ -260,7 +260,7 @@ public static class Translator
     /// effective hostname covers H, ranked by the most specific route hostname that matched, so an exact-host
     /// route wins over a wildcard one before path precedence is even looked at.
     /// </summary>
-    private static HostnameTable<RouteTable> BuildHosts(ListenerState listener)
+    private static HostnameTable<RouteTable> BuildHosts(ListenerState listener, TranslationCache? cache)
     {
         var keys = listener.Routes.SelectMany(r => r.Hostnames).Select(h => h.Hostname).Distinct(StringComparer.Ordinal).ToList();
 
@@ -296,6 +296,8 @@ public static class Translator
         }
 
         var tables = new List<KeyValuePair<string, RouteTable>>();
+        var listenerKey = listener.Gateway.Namespace + "/" + listener.Gateway.Name + "/" + listener.Name;
+        var members = new List<(CompiledRoute Route, int Priority)>();
         foreach (var key in keys)
         {
             // Without wildcard routes the candidates are the exact-host list, already in route order: no
@@ -303,7 +305,7 @@ public static class Translator
             byExactHost.TryGetValue(key, out var exact);
             IEnumerable<int> candidates = withWildcard.Count == 0 ? exact ?? [] : new SortedSet<int>(withWildcard.Concat(exact ?? []));
 
-            var entries = new List<RouteEntry>();
+            members.Clear();
             foreach (var index in candidates)
             {
                 var attached = routes[index];
@@ -316,23 +318,35 @@ public static class Translator
                     }
                 }
 
-                if (priority is null)
+                if (priority is not null)
                 {
-                    continue;
-                }
-
-                foreach (var rule in attached.Route.Rules)
-                {
-                    for (var i = 0; i < rule.Matches.Count; i++)
-                    {
-                        entries.Add(new RouteEntry(rule.Matches[i], rule.Model, attached.Route.Created, i, priority.Value));
-                    }
+                    members.Add((attached.Route, priority.Value));
                 }
             }
 
-            tables.Add(new KeyValuePair<string, RouteTable>(key, new RouteTable(entries)));
+            // A table is a function of its member routes (compiled, so by reference) and their priorities:
+            // the cache hands back the last translation's table when those are the same.
+            var table = cache is null ? BuildTable(members) : cache.GetOrBuildTable(listenerKey, key, members, BuildTable);
+            tables.Add(new KeyValuePair<string, RouteTable>(key, table));
         }
 
         return new HostnameTable<RouteTable>(tables);
+    }
+
+    private static RouteTable BuildTable(List<(CompiledRoute Route, int Priority)> members)
+    {
+        var entries = new List<RouteEntry>();
+        foreach (var (route, priority) in members)
+        {
+            foreach (var rule in route.Rules)
+            {
+                for (var i = 0; i < rule.Matches.Count; i++)
+                {
+                    entries.Add(new RouteEntry(rule.Matches[i], rule.Model, route.Created, i, priority));
+                }
+            }
+        }
+
+        return new RouteTable(entries);
     }
 }

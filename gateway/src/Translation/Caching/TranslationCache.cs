@@ -1,13 +1,14 @@
 using System.Runtime.CompilerServices;
 using Meshway.Kubernetes.Models;
+using Meshway.Routing.Matching;
 using Meshway.Translation.Routes;
 using Meshway.Translation.Status;
 
 namespace Meshway.Translation.Caching;
 
 /// <summary>
-/// Remembers compiled routes between translations so a change to one route does not recompile the other
-/// thousands. Translation stays a pure function: a cached compiled route is only reused when recompiling
+/// Remembers compiled routes, route status and per-hostname route tables between translations, so a change
+/// to one route does not recompile, re-report and re-index the other thousands. Translation stays a pure function: a cached compiled route is only reused when recompiling
 /// it would read exactly the same inputs, namely the same route object (by reference: config sources hand
 /// unchanged objects over again as the same instances) and the same every other object in the set (Services,
 /// EndpointSlices, ReferenceGrants, policies, Secrets, ConfigMaps, Namespaces, Gateways, all by reference and
@@ -21,6 +22,8 @@ public sealed class TranslationCache
     private Dictionary<KubeObject, CompiledRoute> _next = new(ReferenceEqualityComparer.Instance);
     private Dictionary<CompiledRoute, (ParentResult[] Parents, string ControllerName, ObjectStatus Status)> _statuses = new(ReferenceEqualityComparer.Instance);
     private Dictionary<CompiledRoute, (ParentResult[] Parents, string ControllerName, ObjectStatus Status)> _nextStatuses = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<(string Listener, string Hostname), ((CompiledRoute Route, int Priority)[] Members, RouteTable Table)> _tables = [];
+    private Dictionary<(string Listener, string Hostname), ((CompiledRoute Route, int Priority)[] Members, RouteTable Table)> _nextTables = [];
 
     /// <summary>How many compiled routes the last translation reused (what tests and benchmarks look at).</summary>
     public int LastReused { get; private set; }
@@ -44,11 +47,13 @@ public sealed class TranslationCache
         {
             _compiled.Clear();
             _statuses.Clear();
+            _tables.Clear();
             _dependencies = [.. dependencies];
         }
 
         _next.Clear();
         _nextStatuses.Clear();
+        _nextTables.Clear();
         LastReused = 0;
         LastCompiled = 0;
     }
@@ -90,6 +95,43 @@ public sealed class TranslationCache
     {
         (_compiled, _next) = (_next, _compiled);
         (_statuses, _nextStatuses) = (_nextStatuses, _statuses);
+        (_tables, _nextTables) = (_nextTables, _tables);
+    }
+
+    /// <summary>
+    /// The route table of one hostname on one listener (a gateway namespace/name/listener name). A table is a
+    /// function of its member routes in order and their hostname priorities; reused when those are the same
+    /// compiled routes (by reference) with the same priorities as last time.
+    /// </summary>
+    internal RouteTable GetOrBuildTable(
+        string listener, string hostname, List<(CompiledRoute Route, int Priority)> members, Func<List<(CompiledRoute Route, int Priority)>, RouteTable> build)
+    {
+        var key = (listener, hostname);
+        if (!_tables.TryGetValue(key, out var cached) || !SameMembers(cached.Members, members))
+        {
+            cached = ([.. members], build(members));
+        }
+
+        _nextTables[key] = cached;
+        return cached.Table;
+    }
+
+    private static bool SameMembers((CompiledRoute Route, int Priority)[] previous, List<(CompiledRoute Route, int Priority)> current)
+    {
+        if (previous.Length != current.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < previous.Length; i++)
+        {
+            if (!ReferenceEquals(previous[i].Route, current[i].Route) || previous[i].Priority != current[i].Priority)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Forgets everything (after a translation that threw, whose half-filled state must not be trusted).</summary>
@@ -99,6 +141,8 @@ public sealed class TranslationCache
         _next.Clear();
         _statuses.Clear();
         _nextStatuses.Clear();
+        _tables.Clear();
+        _nextTables.Clear();
         _dependencies = [];
     }
 

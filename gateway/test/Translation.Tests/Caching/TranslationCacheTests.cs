@@ -70,6 +70,23 @@ public sealed class TranslationCacheTests
     }
 
     [Fact]
+    public void AddingAWildcardRoute_RebuildsTheTablesOfEveryHostItCovers()
+    {
+        var cache = new TranslationCache();
+        var objects = Parse(Base + Route("a", "a.example.com") + Route("b", "b.example.com")).ToList();
+        var before = Translator.Translate(ResourceSet.From(objects), Options, cache);
+        var tableA = before.Snapshot.Bindings[0].Listeners[0].Hosts.Entries.Single(e => e.Key == "a.example.com").Value;
+        Assert.Equal(1, tableA.Count);
+
+        objects.AddRange(Parse(Route("wild", "\"*.example.com\"")));
+        var cached = Translator.Translate(ResourceSet.From(objects), Options, cache);
+
+        Assert.Equal(Render(Translator.Translate(ResourceSet.From(objects), Options)), Render(cached));
+        var after = cached.Snapshot.Bindings[0].Listeners[0].Hosts.Entries.Single(e => e.Key == "a.example.com").Value;
+        Assert.Equal(2, after.Count); // a's own rule and the wildcard route's
+    }
+
+    [Fact]
     public void EditingARoute_RecompilesIt_AndServesTheEdit()
     {
         var cache = new TranslationCache();
