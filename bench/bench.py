@@ -400,6 +400,7 @@ def route_scale(root, workdir, quick):
         try:
             target = f"{n // 2}-route.example.com"
             status = http_get(MESHWAY, f"/{n // 2}/x", host=target)
+            time.sleep(4)  # settled: the gateway trims its heap ~2 s after a big load (peak RSS keeps the high-water mark)
             rss_idle = p.rss_mb("VmRSS")
             run_wrk(MESHWAY, 16, 3 if quick else 6, f"/{n // 2}/x", host=target)  # warm-up: JIT tiers settle
             r = run_wrk(MESHWAY, 16, seconds, f"/{n // 2}/x", host=target)

@@ -116,7 +116,19 @@ internal sealed partial class ConfigApplier
                 _clockGeneration = generation;
             }
 
-            var json = _clock.Stamp(status, now, learn).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            string json;
+            try
+            {
+                json = _clock.Stamp(status, now, learn).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            }
+            catch (Exception ex)
+            {
+                // A bug, but the status page must still answer (and the data plane is not affected).
+                LogStatusRenderFailed(_logger, generation, ex);
+                return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray(), ["error"] = "status rendering failed: " + ex.Message }
+                    .ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            }
+
             if (status.Items.Count >= 1000)
             {
                 _trimmer.Schedule(); // rendering thousands of objects leaves tens of megabytes of garbage behind
@@ -140,6 +152,9 @@ internal sealed partial class ConfigApplier
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Applying the config failed; the last good config keeps serving")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 124, Level = LogLevel.Error, Message = "Rendering the status of config generation {Generation} failed (a bug)")]
+    private static partial void LogStatusRenderFailed(ILogger logger, long generation, Exception exception);
 
     [LoggerMessage(EventId = 123, Level = LogLevel.Error, Message = "Some listeners are not serving: {Failures}")]
     private static partial void LogBindingsFailed(ILogger logger, string failures);
