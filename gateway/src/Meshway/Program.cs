@@ -12,6 +12,7 @@ using Meshway.Mtls;
 using Meshway.Mtls.Identity;
 using Meshway.Mtls.Setup;
 using Meshway.Translation;
+using Meshway.Translation.Caching;
 using Meshway.Translation.Status;
 using Meshway.Waypoint.Gamma;
 using Meshway.Waypoint.Runtime;
@@ -155,13 +156,14 @@ internal static partial class Program
         await using var host = DataPlaneHost.Create(loggerFactory, transport);
         waypoints.Metrics = host.Metrics; // mesh requests on the same /metrics
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
+        var translationCache = new TranslationCache(); // the applier translates serially, as the cache needs
         var applier = new ConfigApplier(
             host,
             set =>
             {
                 // Gateways of the ingress class and waypoints of the waypoint class come from the same objects;
                 // /status shows both.
-                var result = Translator.Translate(set, options);
+                var result = Translator.Translate(set, options, translationCache);
                 var waypointStatus = waypoints.Apply(set);
                 return result with { Status = new StatusReport([.. result.Status.Items, .. waypointStatus.Items]) };
             },

@@ -4,6 +4,7 @@ using Meshway.Kubernetes.Models;
 using Meshway.Routing.Hosts;
 using Meshway.Routing.Matching;
 using Meshway.Routing.Model;
+using Meshway.Translation.Caching;
 using Meshway.Translation.Gateways;
 using Meshway.Translation.Hostnames;
 using Meshway.Translation.Routes;
@@ -29,10 +30,39 @@ public sealed record TranslationResult(RoutingSnapshot Snapshot, StatusReport St
 /// </summary>
 public static class Translator
 {
-    public static TranslationResult Translate(ResourceSet resources, TranslationOptions options)
+    public static TranslationResult Translate(ResourceSet resources, TranslationOptions options) =>
+        Translate(resources, options, cache: null);
+
+    /// <summary>
+    /// Translates as above, reusing the compiled routes of earlier translations from <paramref name="cache"/>
+    /// where nothing they depend on changed (see <see cref="TranslationCache"/>); the result is the same as
+    /// without a cache.
+    /// </summary>
+    public static TranslationResult Translate(ResourceSet resources, TranslationOptions options, TranslationCache? cache)
     {
         ArgumentNullException.ThrowIfNull(resources);
         ArgumentNullException.ThrowIfNull(options);
+        if (cache is null)
+        {
+            return TranslateCore(resources, options, null);
+        }
+
+        cache.Begin(resources);
+        try
+        {
+            var result = TranslateCore(resources, options, cache);
+            cache.End();
+            return result;
+        }
+        catch
+        {
+            cache.Reset();
+            throw;
+        }
+    }
+
+    private static TranslationResult TranslateCore(ResourceSet resources, TranslationOptions options, TranslationCache? cache)
+    {
 
         // 1. Our GatewayClasses, and the Gateways of those classes (oldest first: on a shared address:port
         //    the older Gateway keeps it).
@@ -53,28 +83,28 @@ public static class Translator
         var routeResults = new List<(CompiledRoute Route, List<ParentResult> Parents)>();
         foreach (var route in resources.HttpRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => HttpRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults, cache);
         }
 
         foreach (var route in resources.GrpcRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => GrpcRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults, cache);
         }
 
         foreach (var route in resources.TlsRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults, cache);
         }
 
         foreach (var route in resources.TcpRoutes)
         {
-            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults);
+            AttachRoute(route, route.Spec.ParentRefs, () => StreamRouteCompiler.Compile(route, resources), gatewaysByKey, setsByKey, resources, routeResults, cache);
         }
 
         RouteKindConflicts.Resolve(gateways, routeResults);
 
         // 3. The snapshot, then the status of everything we looked at.
-        var snapshot = BuildSnapshot(gateways);
+        var snapshot = BuildSnapshot(gateways, cache);
         var items = new List<ObjectStatus>();
         items.AddRange(classes.Select(StatusWriter.GatewayClass));
         items.AddRange(gateways
@@ -85,7 +115,9 @@ public static class Translator
             .OrderBy(s => s.Namespace, StringComparer.Ordinal)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .Select(ListenerSets.Status));
-        items.AddRange(routeResults.Select(r => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)));
+        items.AddRange(routeResults.Select(r => cache is null
+            ? StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName)
+            : cache.GetOrWriteStatus(r.Route, r.Parents, options.ControllerName, () => StatusWriter.HttpRoute(r.Route, r.Parents, options.ControllerName))));
         items.AddRange(BackendTlsPolicyStatus.Write(resources, routeResults, options.ControllerName));
         return new TranslationResult(snapshot, new StatusReport(items));
     }
@@ -97,7 +129,8 @@ public static class Translator
         Dictionary<string, GatewayState> gatewaysByKey,
         Dictionary<string, ListenerSetState> setsByKey,
         ResourceSet resources,
-        List<(CompiledRoute Route, List<ParentResult> Parents)> routeResults)
+        List<(CompiledRoute Route, List<ParentResult> Parents)> routeResults,
+        TranslationCache? cache)
     {
         var parents = new List<(ParentReference Ref, GatewayState? Gateway, ListenerSetState? Set)>();
         foreach (var p in parentRefs ?? [])
@@ -118,8 +151,12 @@ public static class Translator
             return;
         }
 
-        var compiled = compile();
+        var compiled = cache is null ? compile() : cache.GetOrCompile(route, compile);
         var results = new List<ParentResult>();
+
+        // Where this route already sits on a listener: only this call attaches `compiled`, so a local map
+        // replaces a scan of the listener's whole route list (which made attaching n routes O(n^2)).
+        var attachedAt = new Dictionary<ListenerState, int>(ReferenceEqualityComparer.Instance);
         foreach (var (parentRef, gateway, set) in parents)
         {
             var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources, set);
@@ -130,9 +167,9 @@ public static class Translator
 
             foreach (var (listener, hostnames) in result.Listeners)
             {
-                var existing = listener.Routes.FindIndex(a => ReferenceEquals(a.Route, compiled));
-                if (existing < 0)
+                if (!attachedAt.TryGetValue(listener, out var existing))
                 {
+                    attachedAt[listener] = listener.Routes.Count;
                     listener.Routes.Add(new AttachedRoute(compiled, hostnames));
                 }
                 else
@@ -216,7 +253,7 @@ public static class Translator
         }
     }
 
-    private static RoutingSnapshot BuildSnapshot(List<GatewayState> gateways)
+    private static RoutingSnapshot BuildSnapshot(List<GatewayState> gateways, TranslationCache? cache)
     {
         var bindings = new Dictionary<string, (string Address, int Port, ListenerProtocol Protocol, List<ListenerModel> Listeners)>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -228,7 +265,7 @@ public static class Translator
                     ? new ListenerModel(gateway.Namespace, gateway.Name, listener.Name, listener.Hostname,
                         HostnameTable<RouteTable>.Empty, listener.Certificate, StreamRoutes.Build(listener, mode))
                     : new ListenerModel(
-                        gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener), listener.Certificate,
+                        gateway.Namespace, gateway.Name, listener.Name, listener.Hostname, BuildHosts(listener, cache), listener.Certificate,
                         clientValidation: listener.ClientValidation, backendClientCertificate: gateway.BackendClientCertificate);
                 foreach (var address in gateway.Addresses)
                 {
@@ -262,7 +299,7 @@ public static class Translator
     /// effective hostname covers H, ranked by the most specific route hostname that matched, so an exact-host
     /// route wins over a wildcard one before path precedence is even looked at.
     /// </summary>
-    private static HostnameTable<RouteTable> BuildHosts(ListenerState listener)
+    private static HostnameTable<RouteTable> BuildHosts(ListenerState listener, TranslationCache? cache)
     {
         var keys = listener.Routes.SelectMany(r => r.Hostnames).Select(h => h.Hostname).Distinct(StringComparer.Ordinal).ToList();
 
@@ -298,15 +335,16 @@ public static class Translator
         }
 
         var tables = new List<KeyValuePair<string, RouteTable>>();
+        var listenerKey = listener.Gateway.Namespace + "/" + listener.Gateway.Name + "/" + listener.Name;
+        var members = new List<(CompiledRoute Route, int Priority)>();
         foreach (var key in keys)
         {
-            var candidates = new SortedSet<int>(withWildcard);
-            if (byExactHost.TryGetValue(key, out var exact))
-            {
-                candidates.UnionWith(exact);
-            }
+            // Without wildcard routes the candidates are the exact-host list, already in route order: no
+            // sorted set per hostname (thousands of them at thousands of routes).
+            byExactHost.TryGetValue(key, out var exact);
+            IEnumerable<int> candidates = withWildcard.Count == 0 ? exact ?? [] : new SortedSet<int>(withWildcard.Concat(exact ?? []));
 
-            var entries = new List<RouteEntry>();
+            members.Clear();
             foreach (var index in candidates)
             {
                 var attached = routes[index];
@@ -319,23 +357,35 @@ public static class Translator
                     }
                 }
 
-                if (priority is null)
+                if (priority is not null)
                 {
-                    continue;
-                }
-
-                foreach (var rule in attached.Route.Rules)
-                {
-                    for (var i = 0; i < rule.Matches.Count; i++)
-                    {
-                        entries.Add(new RouteEntry(rule.Matches[i], rule.Model, attached.Route.Created, i, priority.Value));
-                    }
+                    members.Add((attached.Route, priority.Value));
                 }
             }
 
-            tables.Add(new KeyValuePair<string, RouteTable>(key, new RouteTable(entries)));
+            // A table is a function of its member routes (compiled, so by reference) and their priorities:
+            // the cache hands back the last translation's table when those are the same.
+            var table = cache is null ? BuildTable(members) : cache.GetOrBuildTable(listenerKey, key, members, BuildTable);
+            tables.Add(new KeyValuePair<string, RouteTable>(key, table));
         }
 
         return new HostnameTable<RouteTable>(tables);
+    }
+
+    private static RouteTable BuildTable(List<(CompiledRoute Route, int Priority)> members)
+    {
+        var entries = new List<RouteEntry>();
+        foreach (var (route, priority) in members)
+        {
+            foreach (var rule in route.Rules)
+            {
+                for (var i = 0; i < rule.Matches.Count; i++)
+                {
+                    entries.Add(new RouteEntry(rule.Matches[i], rule.Model, route.Created, i, priority));
+                }
+            }
+        }
+
+        return new RouteTable(entries);
     }
 }

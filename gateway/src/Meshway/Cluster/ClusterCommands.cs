@@ -7,6 +7,7 @@ using Meshway.Controller.Watching;
 using Meshway.DataPlane;
 using Meshway.Kubernetes.Client;
 using Meshway.Translation;
+using Meshway.Translation.Caching;
 using Microsoft.Extensions.Logging;
 
 namespace Meshway.Cluster;
@@ -110,7 +111,8 @@ internal static partial class ClusterCommands
         var name = command.GatewayName!;
         await using var host = DataPlaneHost.Create(loggers);
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
-        var applier = new ConfigApplier(host, set => Translator.Translate(set, options), loggers.CreateLogger("meshway.config"));
+        var translationCache = new TranslationCache(); // the applier translates serially, as the cache needs
+        var applier = new ConfigApplier(host, set => Translator.Translate(set, options, translationCache), loggers.CreateLogger("meshway.config"));
         AdminServer admin;
         try
         {

@@ -12,8 +12,11 @@ internal sealed class ConditionClock
 {
     private Dictionary<string, string> _firstSeen = new(StringComparer.Ordinal);
 
-    /// <summary>Renders <paramref name="report"/> with every condition stamped; remembers times for the next call.</summary>
-    public JsonObject Stamp(StatusReport report, DateTimeOffset now)
+    /// <summary>
+    /// Renders <paramref name="report"/> with every condition stamped; remembers times for the next call
+    /// unless <paramref name="remember"/> is false (a late render of an older generation).
+    /// </summary>
+    public JsonObject Stamp(StatusReport report, DateTimeOffset now, bool remember = true)
     {
         var json = report.ToJson();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -30,7 +33,11 @@ internal sealed class ConditionClock
             }
         }
 
-        _firstSeen = seen;
+        if (remember)
+        {
+            _firstSeen = seen;
+        }
+
         return json;
     }
 

@@ -15,6 +15,13 @@ internal static class BackendTlsPolicyStatus
     public static IEnumerable<ObjectStatus> Write(
         ResourceSet resources, IReadOnlyList<(CompiledRoute Route, List<ParentResult> Parents)> routeResults, string controllerName)
     {
+        if (resources.BackendTlsPolicies.IsEmpty)
+        {
+            // Nothing to report; skip walking every route's backendRefs (at thousands of routes it cost more
+            // than compiling them).
+            yield break;
+        }
+
         // Which Gateways reach which Service port, from the routes' own backendRefs (not the compiled
         // backends: a policy that fails closed leaves an invalid backend without TLS settings, and a
         // conflicted policy governs nothing, yet both have these Gateways as ancestors).
