@@ -15,6 +15,41 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void Translate_GatewayTlsAndListenerSetsFullOfNulls_DoNotThrow()
+    {
+        var objects = new KubeObject[]
+        {
+            new GatewayClass { Metadata = new ObjectMeta { Name = "meshway" }, Spec = new GatewayClassSpec { ControllerName = "meshway.dev/gateway-controller" } },
+            new Gateway
+            {
+                Metadata = new ObjectMeta { Name = "gw" },
+                Spec = new GatewaySpec
+                {
+                    GatewayClassName = "meshway",
+                    AllowedListeners = new AllowedListeners { Namespaces = new ListenerNamespaces { From = "Selector" } },
+                    Tls = new GatewayTlsSettings
+                    {
+                        Backend = new GatewayBackendTls { ClientCertificateRef = new ObjectReference() },
+                        Frontend = new FrontendTlsConfig
+                        {
+                            Default = new FrontendTlsSection { Validation = new FrontendTlsValidation { CaCertificateRefs = [null!, new ObjectReference()], Mode = "Bogus" } },
+                            PerPort = [null!, new FrontendTlsPortConfig(), new FrontendTlsPortConfig { Port = 443, Tls = new FrontendTlsSection { Validation = new FrontendTlsValidation() } }],
+                        },
+                    },
+                    Listeners = [new GatewayListener { Name = "s", Protocol = "HTTPS", Port = 443, Tls = new GatewayTlsConfig { CertificateRefs = [null!] } }],
+                },
+            },
+            new Gateway { Metadata = new ObjectMeta { Name = "empty-tls" }, Spec = new GatewaySpec { GatewayClassName = "meshway", Tls = new GatewayTlsSettings { Frontend = new FrontendTlsConfig() } } },
+            new ListenerSet(),
+            new ListenerSet { Metadata = new ObjectMeta { Name = "ls" }, Spec = new ListenerSetSpec { ParentRef = new ParentGatewayReference { Name = "gw" }, Listeners = [null!, new GatewayListener()] } },
+            new ListenerSet { Metadata = new ObjectMeta { Name = "ls2" }, Spec = new ListenerSetSpec { ParentRef = new ParentGatewayReference() } },
+            new HttpRoute { Metadata = new ObjectMeta { Name = "h" }, Spec = new HttpRouteSpec { ParentRefs = [new ParentReference { Kind = "ListenerSet", Name = "ls" }, new ParentReference { Kind = "ListenerSet" }] } },
+        };
+
+        TranslateAndRender(objects);
+    }
+
+    [Fact]
     public void Translate_GrpcRoutesAndBackendTlsPoliciesFullOfNulls_DoNotThrow()
     {
         var objects = new KubeObject[]

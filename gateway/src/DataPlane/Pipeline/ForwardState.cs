@@ -24,4 +24,7 @@ internal sealed class ForwardState
 
     /// <summary>URLRewrite path, when set.</summary>
     public string? RewritePath { get; set; }
+
+    /// <summary>A binary gRPC-Web request translated to gRPC for the backend (see <see cref="GrpcWeb"/>).</summary>
+    public bool GrpcWeb { get; set; }
 }

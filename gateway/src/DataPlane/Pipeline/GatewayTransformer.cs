@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Meshway.DataPlane.Filters;
+using Meshway.Routing.Backends;
 using Meshway.Routing.Filters;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
@@ -46,6 +47,11 @@ internal sealed class GatewayTransformer : HttpTransformer
 
         SetHeader(headers, "X-Forwarded-Proto", state.Scheme);
         SetHeader(headers, "X-Forwarded-Host", state.OriginalHost);
+        if (state.Backend.Protocol == BackendProtocol.H2c && GrpcWeb.Is(request))
+        {
+            state.GrpcWeb = true;
+            GrpcWeb.TransformRequest(request, proxyRequest);
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(
@@ -57,9 +63,22 @@ internal sealed class GatewayTransformer : HttpTransformer
         {
             ApplyResponseModifiers(state.Rule.Filters, httpContext.Response.Headers);
             ApplyResponseModifiers(state.Backend.Filters, httpContext.Response.Headers);
+            if (state.GrpcWeb)
+            {
+                GrpcWeb.TransformResponse(httpContext.Response);
+            }
         }
 
         return copied;
+    }
+
+    public override ValueTask TransformResponseTrailersAsync(
+        HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        // gRPC-Web carries the trailers in the body (HTTP/1.1 has none); everyone else gets them as trailers.
+        return httpContext.Features.Get<ForwardState>() is { GrpcWeb: true }
+            ? GrpcWeb.WriteTrailersAsync(httpContext.Response, proxyResponse, cancellationToken)
+            : base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
     }
 
     internal static void ApplyResponseModifiers(System.Collections.Immutable.ImmutableArray<RouteFilter> filters, IHeaderDictionary headers)
