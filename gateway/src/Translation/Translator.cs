@@ -102,6 +102,7 @@ public static class Translator
         }
 
         RouteKindConflicts.Resolve(gateways, routeResults);
+        StreamRouteConflicts.Resolve(gateways, routeResults);
 
         // 3. The snapshot, then the status of everything we looked at.
         var snapshot = BuildSnapshot(gateways, cache);

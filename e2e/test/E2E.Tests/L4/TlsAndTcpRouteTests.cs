@@ -82,9 +82,11 @@ public sealed class TlsAndTcpRouteTests(TlsAndTcpRouteTests.Fixture fixture, ITe
     public async Task Bad_clients_are_closed_counted_and_the_listener_keeps_serving()
     {
         // No SNI, on a port with only a TLS passthrough listener (where only SNI can choose a route).
-        var (noSniExit, noSniOut, _) = await StreamClients.OpenSslAsync(S.GatewayAddress, F.SoloPort, null, "x\n");
+        var (noSniExit, noSniOut, noSniErr) = await StreamClients.OpenSslAsync(S.GatewayAddress, F.SoloPort, null, "x\n");
         Assert.NotEqual(0, noSniExit);
         Assert.DoesNotContain("db:x", noSniOut, StringComparison.Ordinal);
+        // Refused with a TLS alert the client can report: unrecognized_name (112).
+        Assert.Contains("alert number 112", noSniOut + noSniErr, StringComparison.Ordinal);
 
         // Plain HTTP bytes on the TLS port.
         var curl = await Curl.RunAsync(S.GatewayAddress, "solo.l4.example", F.SoloPort, "/", https: false);
@@ -97,6 +99,7 @@ public sealed class TlsAndTcpRouteTests(TlsAndTcpRouteTests.Fixture fixture, ITe
         // An SNI no listener serves.
         var unknown = await StreamClients.NodeAsync(S.GatewayAddress, F.SoloPort, "nobody.l4.example", "x");
         Assert.False(unknown.Ok, unknown.Raw);
+        Assert.Equal("ERR_SSL_TLSV1_UNRECOGNIZED_NAME", unknown.Error);
 
         var good = await StreamClients.NodeAsync(S.GatewayAddress, F.SoloPort, "solo.l4.example", "still");
         Assert.True(good.Ok, good.Raw);

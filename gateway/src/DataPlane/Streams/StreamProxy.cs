@@ -88,7 +88,7 @@ internal sealed partial class StreamProxy
                 Refuse(connection, slot, StreamRefusal.NotTls, "the first bytes are not a TLS handshake");
                 return;
             case ClientHelloStatus.Malformed:
-                Refuse(connection, slot, StreamRefusal.Malformed, "the ClientHello cannot be parsed");
+                await RefuseWithAlertAsync(connection, slot, StreamRefusal.Malformed, "the ClientHello cannot be parsed", DecodeError);
                 return;
             case ClientHelloStatus.NoSni:
                 if (HasHttpsListener(binding))
@@ -97,14 +97,14 @@ internal sealed partial class StreamProxy
                     return;
                 }
 
-                Refuse(connection, slot, StreamRefusal.NoSni, "the ClientHello has no SNI; TLS listeners route by SNI only");
+                await RefuseWithAlertAsync(connection, slot, StreamRefusal.NoSni, "the ClientHello has no SNI; TLS listeners route by SNI only", UnrecognizedName);
                 return;
         }
 
         var listener = binding.ListenersByHost.Find(sni);
         if (listener is null)
         {
-            Refuse(connection, slot, StreamRefusal.NoListener, $"no listener serves SNI \"{sni}\"");
+            await RefuseWithAlertAsync(connection, slot, StreamRefusal.NoListener, $"no listener serves SNI \"{sni}\"", UnrecognizedName);
             return;
         }
 
@@ -116,7 +116,7 @@ internal sealed partial class StreamProxy
 
         if (stream.Find(sni) is not { } route)
         {
-            Refuse(connection, slot, StreamRefusal.NoRoute, $"listener {listener.Name} has no TLSRoute for SNI \"{sni}\"");
+            await RefuseWithAlertAsync(connection, slot, StreamRefusal.NoRoute, $"listener {listener.Name} has no TLSRoute for SNI \"{sni}\"", UnrecognizedName);
             return;
         }
 
@@ -306,6 +306,30 @@ internal sealed partial class StreamProxy
 
         Refuse(connection, listener, StreamRefusal.ConnectFailed, $"backend {backend.Name}: no endpoint accepted the connection ({lastError})");
         return (null, null);
+    }
+
+    // TLS alert descriptions (RFC 8446 §6.2) sent, fatal, to a client whose ClientHello we read but cannot route.
+    private const byte DecodeError = 50;
+    private const byte UnrecognizedName = 112;
+
+    /// <summary>
+    /// Refuses a client that sent a ClientHello with a fatal TLS alert, so it reports why (openssl: "tlsv1
+    /// unrecognized name") instead of an unexplained reset. The record is a plain TLS 1.2 alert, which every
+    /// TLS client reads before its ServerHello.
+    /// </summary>
+    private async Task RefuseWithAlertAsync(ConnectionContext connection, BindingSlot slot, StreamRefusal reason, string detail, byte description)
+    {
+        _metrics.Refused(reason);
+        LogRefused(_logger, slot.Key, connection.RemoteEndPoint?.ToString() ?? "?", reason, detail);
+        try
+        {
+            await connection.Transport.Output.WriteAsync(new byte[] { 21, 3, 3, 0, 2, 2, description });
+            await connection.Transport.Output.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            connection.Abort(); // the client is gone already
+        }
     }
 
     private void Refuse(ConnectionContext connection, BindingSlot slot, StreamRefusal reason, string detail)
