@@ -45,33 +45,7 @@ internal static class RouteKindConflicts
             listener.Routes.RemoveAll(a => rejected.ContainsKey((a.Route, listener)));
         }
 
-        if (rejected.Count == 0)
-        {
-            return;
-        }
-
-        // 2. The parentRefs that lost listeners: fewer listeners, or Accepted=False when none is left.
-        foreach (var (route, parents) in routeResults)
-        {
-            for (var i = 0; i < parents.Count; i++)
-            {
-                var parent = parents[i];
-                if (parent.Error is not null || !parent.Listeners.Any(l => rejected.ContainsKey((route, l.Listener))))
-                {
-                    continue;
-                }
-
-                var left = parent.Listeners.Where(l => !rejected.ContainsKey((route, l.Listener))).ToList();
-                parents[i] = left.Count > 0
-                    ? parent with { Listeners = left }
-                    : parent with
-                    {
-                        Listeners = [],
-                        Error = new ConfigError(Reasons.NotAllowedByListeners,
-                            string.Join("; ", parent.Listeners.Select(l => rejected[(route, l.Listener)]))),
-                    };
-            }
-        }
+        RejectedAttachments.Report(rejected, routeResults);
     }
 
     private static bool Intersects(AttachedRoute a, AttachedRoute b)
