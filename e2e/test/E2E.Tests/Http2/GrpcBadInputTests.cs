@@ -43,12 +43,13 @@ public sealed class GrpcBadInputTests(GrpcBadInputTests.Fixture fixture, ITestOu
     [Fact]
     public async Task h2load_over_h2c_completes_every_request()
     {
-        // The issue's h2c load check: 200 requests, 4 connections, 10 concurrent streams each, prior knowledge.
+        // The issue's h2c load check: 200 requests, 4 connections, 10 concurrent streams each, prior knowledge,
+        // against the listener on port 8080 (GatewayPort8080: the gateway's own address, so no clash).
         var result = await NodePeer.RunAsync("h2load",
         [
             "-n", "200", "-c", "4", "-m", "10",
             "-H", ":authority: web.example",
-            $"http://{S.GatewayAddress}:{Shared.Port}/load",
+            $"http://{S.GatewayAddress}:8080/load",
         ], timeoutSeconds: 60);
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -58,6 +59,16 @@ public sealed class GrpcBadInputTests(GrpcBadInputTests.Fixture fixture, ITestOu
         Assert.True(result.Stdout.Contains("Application protocol: h2c", StringComparison.Ordinal), result.ToString());
         var seen = await Shared.Web.RequestsAsync();
         Assert.True(seen.Count(r => r.Path == "/load") >= 200, $"backend saw {seen.Count(r => r.Path == "/load")} of 200");
+    }
+
+    [Fact]
+    public async Task A_listener_on_port_8080_serves_HTTP_1_1_too()
+    {
+        var reply = await Client.SendAsync("web.example", 8080, "/port-8080");
+
+        Assert.Equal(200, reply.Status);
+        Assert.Equal("web-h2c", reply.Echoed.Backend);
+        Assert.Equal("/port-8080", reply.Echoed.Path);
     }
 
     public sealed class Fixture : ScenarioFixture
@@ -76,7 +87,7 @@ public sealed class GrpcBadInputTests(GrpcBadInputTests.Fixture fixture, ITestOu
             s.WriteFile("gateway.yaml", Documents(
                 GatewayClass,
                 Namespace("default"),
-                Gateway("default", "gw", s.GatewayAddress, Listener("h2c", Port)),
+                Gateway("default", "gw", s.GatewayAddress, Listener("h2c", Port), Listener("port8080", 8080)),
                 grpc.ServiceYaml(),
                 Web.ServiceYaml(appProtocol: "kubernetes.io/h2c"),
                 """
