@@ -21,6 +21,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+from benchlib import Proc, log, wait_port  # noqa: E402
+
 UPSTREAM_A = 18080
 UPSTREAM_B = 18086
 MESHWAY = 18081
@@ -32,76 +36,7 @@ HAPROXY_H2 = 18085
 BODY_4K = "x" * 4096
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 # ---------------------------------------------------------------- processes
-
-class Proc:
-    """A server we started; its CPU time and peak RSS are read from /proc (children included)."""
-
-    def __init__(self, name, args, cwd=None, env=None):
-        self.name = name
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
-        self.p = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-
-    def pids(self):
-        out = [self.p.pid]
-        try:
-            kids = subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True, text=True).stdout.split()
-            out += [int(k) for k in kids]
-        except OSError:
-            pass
-        return out
-
-    def cpu_seconds(self):
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for pid in self.pids():
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-            except OSError:
-                pass
-        return total
-
-    def rss_mb(self, key="VmHWM"):
-        total = 0
-        for pid in self.pids():
-            try:
-                with open(f"/proc/{pid}/status") as f:
-                    for line in f:
-                        if line.startswith(key + ":"):
-                            total += int(line.split()[1])
-            except OSError:
-                pass
-        return total / 1024.0
-
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                os.killpg(self.p.pid, signal.SIGTERM)
-                self.p.wait(timeout=10)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                try:
-                    os.killpg(self.p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-
-
-def wait_port(port, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
 
 def http_get(port, path="/", host="bench.local", timeout=2.0):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -312,37 +247,16 @@ def run_wrk(port, conns, seconds, path="/", host="bench.local"):
 
 
 def run_h2load(port, conns, seconds, path="/", rps=None, h1=False, host="bench.local"):
-    logf = tempfile.NamedTemporaryFile(prefix="h2load-", suffix=".tsv", delete=False).name
-    args = ["h2load", f"-c{conns}", "-m1", f"-D{seconds}", "--warm-up-time=1",
-            f"--log-file={logf}", "-H", f":authority: {host}"]
+    args = [f"-c{conns}", "-m1", f"-D{seconds}", "--warm-up-time=1", "-H", f":authority: {host}"]
     if h1:
         args.append("--h1")
     if rps:
         args.append(f"--rps={rps}")
     args.append(f"http://127.0.0.1:{port}{path}")
-    out = subprocess.run(args, capture_output=True, text=True).stdout
-    lat, bad = [], 0
-    try:
-        with open(logf) as f:
-            for line in f:
-                parts = line.split("\t")
-                if len(parts) >= 3:
-                    if parts[1] != "200":
-                        bad += 1
-                    lat.append(int(parts[2]) / 1000.0)
-    finally:
-        os.remove(logf)
-    lat.sort()
-    m = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
-    failed = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored", out)
-    if failed:
-        bad = max(bad, int(failed.group(1)) + int(failed.group(2)))
-
-    def pct(p):
-        return lat[min(len(lat) - 1, int(len(lat) * p))] if lat else None
-
-    return {"rps": float(m.group(1)) if m else 0.0, "requests": len(lat), "p50": pct(0.50), "p99": pct(0.99),
-            "errors": bad}
+    r = benchlib.h2load(args)
+    lat = r["latencies"]
+    return {"rps": r["rps"], "requests": len(lat), "p50": benchlib.percentile(lat, 0.50),
+            "p99": benchlib.percentile(lat, 0.99), "errors": r["errors"]}
 
 
 # ---------------------------------------------------------------- suites
@@ -416,7 +330,7 @@ def route_scale(root, workdir, quick):
 def translate_ms(proc):
     """How long the last config apply took until the new snapshot served (as the applier logs it)."""
     try:
-        text = open(proc.log.name).read()
+        text = proc.log_text()
     except OSError:
         return None
     found = re.findall(r"serving after ([\d.]+) ms", text) or re.findall(r"(?:translat\w*|applied)[^\n]*?([\d.]+)\s*ms", text, re.I)
@@ -645,7 +559,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 EXTRA_SECTIONS = []
 # --- bench hooks: begin ---
 # Each module adds one section: section(root, workdir, quick) -> Markdown; `--only NAME` runs just that one.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import passthrough  # noqa: E402  TLS passthrough throughput (TLSRoute work)
 import waypoint  # noqa: E402  HBONE waypoint p99 added and CPU per 1000 requests (waypoint work)
 grpc_bench = __import__("grpc")  # bench/grpc.py: gRPC unary requests/s (GRPCRoute work)

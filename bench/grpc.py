@@ -23,26 +23,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Proc, h2load, log as _log, percentile, wait_port  # noqa: E402
+
 GRPC_MESHWAY = 18091
 GRPC_ADMIN = 18092
 AUTHORITY = "grpc.bench"
 PATH = "/echo.Echo/Unary"
-
-
-def _log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def _wait_port(port, timeout=60.0):
-    import socket
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} did not open within {timeout:.0f} s")
 
 
 def _ensure_node_packages(root, log):
@@ -54,34 +41,14 @@ def _ensure_node_packages(root, log):
     subprocess.run(["npm", verb, "--no-audit", "--no-fund", "--silent"], cwd=e2e, check=True)
 
 
-class _Server:
-    """A process we started, stopped by its own process group (never by name)."""
-
-    def __init__(self, name, args, cwd=None):
-        self.name = name
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
-        self.p = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=self.log, text=True,
-                                  start_new_session=True)
-
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                os.killpg(self.p.pid, signal.SIGTERM)
-                self.p.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-
-
 def _start_backend(root):
     peer = os.path.join(root, "e2e", "peers", "grpc.js")
-    server = _Server("grpc-backend", ["node", peer, "server", "--name", "bench", "--addresses", "127.0.0.1"])
+    server = Proc("grpc-backend", ["node", peer, "server", "--name", "bench", "--addresses", "127.0.0.1"],
+                  stdout=subprocess.PIPE)
     line = server.p.stdout.readline()
     if not line.startswith('{"ready":true'):
         server.stop()
-        raise RuntimeError(f"gRPC backend did not start: {line!r} (log {server.log.name})")
+        raise RuntimeError(f"gRPC backend did not start: {line!r} (log {server.log_path})")
     return server, json.loads(line)["port"]
 
 
@@ -149,9 +116,9 @@ def _start_meshway(root, confdir):
     binary = os.path.join(root, ".build", "meshway", "meshway")
     if not os.path.exists(binary):
         subprocess.run([os.path.join(root, "meshway"), "version"], check=True, stdout=subprocess.DEVNULL)
-    server = _Server("grpc-meshway", [binary, "run", "--config", confdir, "--admin-port", str(GRPC_ADMIN),
-                                      "--log-level", "warning"])
-    _wait_port(GRPC_MESHWAY)
+    server = Proc("grpc-meshway", [binary, "run", "--config", confdir, "--admin-port", str(GRPC_ADMIN),
+                                   "--log-level", "warning"])
+    wait_port(GRPC_MESHWAY)
     return server
 
 
@@ -184,32 +151,11 @@ def _message_file(workdir):
 
 
 def _h2load(port, conns, streams, seconds, data):
-    logf = tempfile.NamedTemporaryFile(prefix="h2load-grpc-", suffix=".tsv", delete=False).name
-    args = ["h2load", f"-c{conns}", f"-m{streams}", f"-D{seconds}", "--warm-up-time=1", f"--log-file={logf}",
-            "-d", data, "-H", f":authority: {AUTHORITY}", "-H", "content-type: application/grpc",
-            "-H", "te: trailers", f"http://127.0.0.1:{port}{PATH}"]
-    out = subprocess.run(args, capture_output=True, text=True).stdout
-    lat, bad = [], 0
-    try:
-        with open(logf) as f:
-            for line in f:
-                parts = line.split("\t")
-                if len(parts) >= 3:
-                    if parts[1] != "200":
-                        bad += 1
-                    lat.append(int(parts[2]) / 1000.0)
-    finally:
-        os.remove(logf)
-    lat.sort()
-    m = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
-    failed = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored", out)
-    if failed:
-        bad = max(bad, int(failed.group(1)) + int(failed.group(2)))
-
-    def pct(p):
-        return lat[min(len(lat) - 1, int(len(lat) * p))] if lat else None
-
-    return {"rps": float(m.group(1)) if m else 0.0, "p50": pct(0.50), "p99": pct(0.99), "errors": bad,
+    r = h2load([f"-c{conns}", f"-m{streams}", f"-D{seconds}", "--warm-up-time=1",
+                "-d", data, "-H", f":authority: {AUTHORITY}", "-H", "content-type: application/grpc",
+                "-H", "te: trailers", f"http://127.0.0.1:{port}{PATH}"])
+    lat = r["latencies"]
+    return {"rps": r["rps"], "p50": percentile(lat, 0.50), "p99": percentile(lat, 0.99), "errors": r["errors"],
             "requests": len(lat)}
 
 

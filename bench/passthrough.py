@@ -29,63 +29,14 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Proc, log, wait_port  # noqa: E402
+
 UPSTREAM_TLS = 18443
 MESHWAY_TLS = 18444
 HAPROXY_TLS = 18445
 MESHWAY_ADMIN = 18092
 SNI = "localhost"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-class Proc:
-    """A server we started (own session, so stop() ends its children too); CPU seconds from /proc."""
-
-    def __init__(self, name, args, env=None):
-        self.name = name
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-tls-{name}-", suffix=".log", delete=False)
-        self.p = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def cpu_seconds(self):
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        pids = [self.p.pid]
-        try:
-            pids += [int(k) for k in subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True, text=True).stdout.split()]
-        except OSError:
-            pass
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-            except OSError:
-                pass
-        return total
-
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                os.killpg(self.p.pid, signal.SIGTERM)
-                self.p.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.p.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-
-
-def wait_port(port, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 def wait_ready(timeout=120.0):

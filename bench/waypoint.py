@@ -28,6 +28,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Proc, log  # noqa: E402
+
 WAYPOINT_IP = "127.0.11.1"
 POD_IP = "127.0.11.2"
 SOURCE_IP = "127.0.11.3"
@@ -40,50 +43,6 @@ IDS = {
     "pod": f"spiffe://{TD}/ns/shop/sa/reviews",
 }
 ISTIO_WAYPOINT_VCPU = 0.25
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def cpu_seconds(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
-
-
-class Server:
-    """A process we started (own session, so stop() reaches its children and nothing else)."""
-
-    def __init__(self, name, argv, workdir):
-        self.name = name
-        self.logpath = os.path.join(workdir, name + ".log")
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=open(self.logpath, "w"),
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-
-    def cpu(self):
-        return cpu_seconds(self.p.pid)
-
-    def log_text(self):
-        try:
-            return open(self.logpath).read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                os.killpg(self.p.pid, signal.SIGTERM)
-                self.p.wait(timeout=10)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                try:
-                    os.killpg(self.p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.p.wait()
 
 
 # ---------------------------------------------------------------- PKI (openssl, no .NET needed)
@@ -183,9 +142,9 @@ def load(root, pki, path, rate, warmup, seconds, watched):
         for line in p.stdout:
             line = line.strip()
             if line == "MEASURE_START":
-                t0, cpu0 = time.time(), {s.name: s.cpu() for s in watched}
+                t0, cpu0 = time.time(), {s.name: s.cpu_seconds() for s in watched}
             elif line == "MEASURE_END":
-                t1, cpu1 = time.time(), {s.name: s.cpu() for s in watched}
+                t1, cpu1 = time.time(), {s.name: s.cpu_seconds() for s in watched}
             elif line.startswith("{"):
                 result = json.loads(line)
         p.wait(timeout=warmup + seconds + 30)
@@ -240,15 +199,15 @@ def run(root, quick=False, rate=1000, rounds=None, seconds=None):
         build = subprocess.run([os.path.join(root, "meshway"), "version"], capture_output=True, text=True)
         if build.returncode != 0:
             raise RuntimeError("meshway build failed: " + build.stderr)
-        dest = Server("dest", ["node", os.path.join(root, "mesh-integration", "test", "ztunnel-standin", "ztunnel.js"),
+        dest = Proc("dest", ["node", os.path.join(root, "mesh-integration", "test", "ztunnel-standin", "ztunnel.js"),
                                "dest", "--listen", f"{POD_IP}:15008", "--cert", os.path.join(pki, "pod.crt"),
                                "--key", os.path.join(pki, "pod.key"), "--ca", os.path.join(pki, "root.pem"),
-                               "--name", "reviews-v1"], workdir)
+                               "--name", "reviews-v1"], stdin=subprocess.PIPE, log_dir=workdir)
         servers.append(dest)
         env = dict(os.environ, DOTNET_gcServer="0")
-        meshway = Server("meshway", [os.path.join(root, ".build", "meshway", "meshway"), "run", "--config", confdir,
-                                     "--admin-port", str(ADMIN), "--mesh-cert-dir", certs, "--log-level", "warning"],
-                         workdir)
+        meshway = Proc("meshway", [os.path.join(root, ".build", "meshway", "meshway"), "run", "--config", confdir,
+                                   "--admin-port", str(ADMIN), "--mesh-cert-dir", certs, "--log-level", "warning"],
+                       env=env, stdin=subprocess.PIPE, log_dir=workdir)
         meshway.p.stdin.close()
         servers.append(meshway)
         wait_ready(meshway, lambda: urllib.request.urlopen(f"http://127.0.0.1:{ADMIN}/ready", timeout=2).read())
