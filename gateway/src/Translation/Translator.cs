@@ -157,7 +157,8 @@ public static class Translator
 
         // Where this route already sits on a listener: only this call attaches `compiled`, so a local map
         // replaces a scan of the listener's whole route list (which made attaching n routes O(n^2)).
-        var attachedAt = new Dictionary<ListenerState, int>(ReferenceEqualityComparer.Instance);
+        // One parentRef (the usual case) lists each listener once, so the map is only needed for several.
+        var attachedAt = parents.Count > 1 ? new Dictionary<ListenerState, int>(ReferenceEqualityComparer.Instance) : null;
         foreach (var (parentRef, gateway, set) in parents)
         {
             var result = RouteAttachment.Attach(compiled, parentRef, gateway!, resources, set);
@@ -168,7 +169,11 @@ public static class Translator
 
             foreach (var (listener, hostnames) in result.Listeners)
             {
-                if (!attachedAt.TryGetValue(listener, out var existing))
+                if (attachedAt is null)
+                {
+                    listener.Routes.Add(new AttachedRoute(compiled, hostnames));
+                }
+                else if (!attachedAt.TryGetValue(listener, out var existing))
                 {
                     attachedAt[listener] = listener.Routes.Count;
                     listener.Routes.Add(new AttachedRoute(compiled, hostnames));
@@ -302,19 +307,25 @@ public static class Translator
     /// </summary>
     private static HostnameTable<RouteTable> BuildHosts(ListenerState listener, TranslationCache? cache)
     {
-        var keys = listener.Routes.SelectMany(r => r.Hostnames).Select(h => h.Hostname).Distinct(StringComparer.Ordinal).ToList();
-
         // Only a wildcard (or "*") hostname covers a name other than itself, so a key's candidates are the
         // routes with that exact hostname plus the routes with any wildcard: linear in routes for the usual
         // one-hostname-per-route configs instead of keys x routes.
+        // The table's keys: every effective hostname once, in first-seen order (collected in the same pass).
         var routes = listener.Routes;
-        var byExactHost = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        var keys = new List<string>(routes.Count);
+        var seen = new HashSet<string>(routes.Count, StringComparer.Ordinal);
+        var byExactHost = new Dictionary<string, List<int>>(routes.Count, StringComparer.OrdinalIgnoreCase);
         var withWildcard = new List<int>();
         for (var r = 0; r < routes.Count; r++)
         {
             var wildcard = false;
             foreach (var effective in routes[r].Hostnames)
             {
+                if (seen.Add(effective.Hostname))
+                {
+                    keys.Add(effective.Hostname);
+                }
+
                 if (effective.Hostname.StartsWith('*'))
                 {
                     wildcard = true;
@@ -343,12 +354,12 @@ public static class Translator
             // Without wildcard routes the candidates are the exact-host list, already in route order: no
             // sorted set per hostname (thousands of them at thousands of routes).
             byExactHost.TryGetValue(key, out var exact);
-            IEnumerable<int> candidates = withWildcard.Count == 0 ? exact ?? [] : new SortedSet<int>(withWildcard.Concat(exact ?? []));
+            var candidates = withWildcard.Count == 0 ? exact : [.. new SortedSet<int>(withWildcard.Concat(exact ?? []))];
 
             members.Clear();
-            foreach (var index in candidates)
+            for (var c = 0; c < (candidates?.Count ?? 0); c++)
             {
-                var attached = routes[index];
+                var attached = routes[candidates![c]];
                 int? priority = null;
                 foreach (var effective in attached.Hostnames)
                 {

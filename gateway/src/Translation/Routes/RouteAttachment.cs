@@ -29,11 +29,19 @@ internal static class RouteAttachment
                 $"ListenerSet {set.Namespace}/{set.Name} is not attached: {notAllowed.Message}"));
         }
 
-        var scope = set is null ? gateway.Listeners.Where(l => l.OwnerSet is null) : set.Listeners;
-        var candidates = scope
-            .Where(l => (string.IsNullOrEmpty(parentRef.SectionName) || l.Name == parentRef.SectionName)
+        // Plain loops, not LINQ: this runs once per route and parentRef on every change (thousands of times).
+        var scope = set is null ? gateway.Listeners : set.Listeners;
+        var candidates = new List<ListenerState>(scope.Count);
+        foreach (var l in scope)
+        {
+            if ((set is not null || l.OwnerSet is null)
+                && (string.IsNullOrEmpty(parentRef.SectionName) || l.Name == parentRef.SectionName)
                 && (parentRef.Port is null || l.Port == parentRef.Port))
-            .ToList();
+            {
+                candidates.Add(l);
+            }
+        }
+
         if (candidates.Count == 0)
         {
             var what = (parentRef.SectionName, parentRef.Port) switch
@@ -53,10 +61,21 @@ internal static class RouteAttachment
                 $"Gateway {gateway.Namespace}/{gateway.Name} is not accepted: {gateway.AcceptError.Message}"));
         }
 
-        var allowed = candidates
-            .Where(l => l.CanAttach && l.AllowsKind(route.Kind) && AllowedRoutesPolicy.AllowsNamespace(l, route.Route.Namespace, resources))
-            .ToList();
-        if (!candidates.Exists(l => l.CanAttach && l.AllowsKind(route.Kind)))
+        var allowed = new List<ListenerState>(candidates.Count);
+        var anyAcceptsKind = false;
+        foreach (var l in candidates)
+        {
+            if (l.CanAttach && l.AllowsKind(route.Kind))
+            {
+                anyAcceptsKind = true;
+                if (AllowedRoutesPolicy.AllowsNamespace(l, route.Route.Namespace, resources))
+                {
+                    allowed.Add(l);
+                }
+            }
+        }
+
+        if (!anyAcceptsKind)
         {
             return new ParentResult(parentRef, [], new ConfigError(Reasons.NotAllowedByListeners,
                 $"listener(s) {string.Join(", ", candidates.Select(l => l.Name))} of Gateway {gateway.Namespace}/{gateway.Name} do not accept {route.Kind}s"));
