@@ -172,6 +172,21 @@ public sealed partial class GatewayController : IAsyncDisposable
             }
         }
 
+        // Waypoint Gateways (class controllerName meshway.dev/waypoint-controller): status and provisioning of their own.
+        var waypointClasses = objects.OfType<GatewayClass>().Where(c => c.Spec.ControllerName == WaypointResources.ControllerName).ToList();
+        var waypointClassNames = waypointClasses.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var waypoints = objects.OfType<Gateway>()
+            .Where(g => g.Spec.GatewayClassName is { } c && waypointClassNames.Contains(c))
+            .OrderBy(g => g.Namespace, StringComparer.Ordinal).ThenBy(g => g.Name, StringComparer.Ordinal)
+            .ToList();
+        items.AddRange(waypointClasses.Select(WaypointResources.ClassStatus));
+        foreach (var waypoint in waypoints)
+        {
+            var service = objects.OfType<Service>().FirstOrDefault(s => s.Namespace == waypoint.Namespace && s.Name == ProxyResources.NameOf(waypoint));
+            var item = WaypointResources.Status(waypoint);
+            items.Add(item with { Status = WithServiceAddresses(item.Status, service, waypoint.Generation) });
+        }
+
         LastStatus = new StatusReport(items);
         if (!_elector.IsLeader)
         {
@@ -185,6 +200,11 @@ public sealed partial class GatewayController : IAsyncDisposable
         foreach (var gateway in gateways)
         {
             await ProvisionAsync(gateway, setPorts.GetValueOrDefault(gateway.Namespace + "/" + gateway.Name), cancellationToken);
+        }
+
+        foreach (var waypoint in waypoints)
+        {
+            await ProvisionWaypointAsync(waypoint, cancellationToken);
         }
 
         if (ProvisionWrites != provisioned)
@@ -201,7 +221,7 @@ public sealed partial class GatewayController : IAsyncDisposable
             {
                 await WriteAsync(ResourceKind.GatewayClasses, gatewayClass, s => StatusMerge.Owned(s, item.Status, now), cancellationToken);
             }
-            else if (item.Kind == "Gateway" && gateways.FirstOrDefault(g => g.Namespace == item.Namespace && g.Name == item.Name) is { } gateway)
+            else if (item.Kind == "Gateway" && gateways.Concat(waypoints).FirstOrDefault(g => g.Namespace == item.Namespace && g.Name == item.Name) is { } gateway)
             {
                 await WriteAsync(ResourceKind.Gateways, gateway, s => StatusMerge.Owned(s, item.Status, now), cancellationToken);
             }
@@ -303,6 +323,18 @@ public sealed partial class GatewayController : IAsyncDisposable
         await EnsureAsync(ResourceKind.ServiceAccounts, gateway, ProxyResources.ServiceAccount(gateway), cancellationToken);
         await EnsureAsync(ResourceKind.Services, gateway, ProxyResources.Service(gateway, _options.Provisioning, listenerSetPorts), cancellationToken);
         await EnsureAsync(ResourceKind.Deployments, gateway, ProxyResources.Deployment(gateway, _options.Provisioning), cancellationToken);
+    }
+
+    private async Task ProvisionWaypointAsync(Gateway gateway, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(gateway.Metadata.Uid))
+        {
+            return;
+        }
+
+        await EnsureAsync(ResourceKind.ServiceAccounts, gateway, ProxyResources.ServiceAccount(gateway), cancellationToken);
+        await EnsureAsync(ResourceKind.Services, gateway, WaypointResources.Service(gateway), cancellationToken);
+        await EnsureAsync(ResourceKind.Deployments, gateway, WaypointResources.Deployment(gateway, _options.Provisioning), cancellationToken);
     }
 
     /// <summary>Creates the object, or updates it when the live one does not say what we want; else nothing.</summary>

@@ -13,7 +13,7 @@ namespace Meshway.Waypoint;
 /// --config directory that <c>meshway run</c> watches, so these commands write and remove files
 /// (<c>waypoint-NS-NAME.yaml</c>), and status asks the running process's admin API.
 /// </summary>
-internal static class WaypointCommands
+internal static partial class WaypointCommands
 {
     public const string ClassName = "meshway-waypoint";
     public const string ControllerName = "meshway.dev/waypoint-controller";
@@ -31,6 +31,9 @@ internal static class WaypointCommands
               Remove waypoints this command wrote (default name: waypoint).
           meshway waypoint status [--name NAME] [-n NS] [--admin-port N]
               The waypoint's status conditions and addresses from the running meshway's admin API.
+        Kubernetes mode: --kubeconfig FILE instead of --config DIR (and --admin-port) makes each verb talk to
+        the API server: apply creates/updates the Gateway (and labels the Namespace with --enroll-namespace),
+        list and delete act on Gateways of class meshway-waypoint, status shows the Gateway's status.
         Defaults: --name waypoint, -n default, --for service, --admin-port 15000.
         """;
 
@@ -51,6 +54,11 @@ internal static class WaypointCommands
 
         try
         {
+            if (options.Kubeconfig is not null && args[0] is "apply" or "list" or "delete" or "status")
+            {
+                return await KubernetesAsync(args[0], options, stdout, stderr);
+            }
+
             return args[0] switch
             {
                 "apply" => await ApplyAsync(options, stdout, stderr),
@@ -69,13 +77,17 @@ internal static class WaypointCommands
 
     private sealed record Options(
         string Name, string Namespace, string For, bool Enroll, bool Overwrite, string? Config, bool AllNamespaces, bool All,
-        int AdminPort, List<string> Names, bool NameGiven);
+        int AdminPort, List<string> Names, bool NameGiven)
+    {
+        /// <summary>Kubernetes mode: talk to this cluster's API server instead of writing files.</summary>
+        public string? Kubeconfig { get; init; }
+    }
 
     private static Options? Parse(List<string> args, out string? error)
     {
         error = null;
         string name = "waypoint", ns = "default", forValue = "service";
-        string? config = null;
+        string? config = null, kubeconfig = null;
         bool enroll = false, overwrite = false, allNamespaces = false, all = false, nameGiven = false;
         var adminPort = 15000;
         var names = new List<string>();
@@ -112,6 +124,9 @@ internal static class WaypointCommands
                     break;
                 case "--config":
                     config = Value();
+                    break;
+                case "--kubeconfig":
+                    kubeconfig = Value() ?? "";
                     break;
                 case "--admin-port":
                     if (!int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out adminPort) || adminPort is < 1 or > 65535)
@@ -154,7 +169,7 @@ internal static class WaypointCommands
             }
         }
 
-        return new Options(name, ns, forValue, enroll, overwrite, config, allNamespaces, all, adminPort, names, nameGiven);
+        return new Options(name, ns, forValue, enroll, overwrite, config, allNamespaces, all, adminPort, names, nameGiven) { Kubeconfig = kubeconfig };
     }
 
     private static async Task<int> ApplyAsync(Options o, TextWriter stdout, TextWriter stderr)

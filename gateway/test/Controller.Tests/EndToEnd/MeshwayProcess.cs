@@ -34,6 +34,14 @@ internal sealed class MeshwayProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>For one-shot commands: waits for the exit and returns the exit code.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        _process.WaitForExit(); // drains the redirected output
+        return _process.ExitCode;
+    }
+
     public static string RepoRoot
     {
         get
