@@ -194,11 +194,11 @@ public sealed class MeshwayProxyWaypointTests : IAsyncLifetime
         throw new DirectoryNotFoundException("repository root (with ./meshway) not found");
     }
 
-    private static string Route(string tag) => $$"""
+    private static string Route(string tag) => $$$"""
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
          "metadata": {"name": "reviews", "namespace": "shop"},
          "spec": {"parentRefs": [{"group": "", "kind": "Service", "name": "reviews", "port": 9080}],
-                  "rules": [{"filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"set": [{"name": "x-mesh", "value": "{{tag}}"}]}}],
+                  "rules": [{"filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"set": [{"name": "x-mesh", "value": "{{{tag}}}"}]}}],
                              "backendRefs": [{"name": "reviews", "port": 9080}]}]}}
         """;
 
@@ -215,20 +215,20 @@ public sealed class MeshwayProxyWaypointTests : IAsyncLifetime
          "spec": {"gatewayClassName": "meshway-waypoint",
                   "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE", "allowedRoutes": {"namespaces": {"from": "All"}}}]}}
         """,
-        $$"""
+        $$$"""
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": "reviews", "namespace": "shop", "labels": {"istio.io/use-waypoint": "waypoint", "istio.io/use-waypoint-namespace": "mesh"}},
-         "spec": {"clusterIP": "{{vip}}", "ports": [{"name": "http", "port": 9080, "targetPort": 8080}]}}
+         "spec": {"clusterIP": "{{{vip}}}", "ports": [{"name": "http", "port": 9080, "targetPort": 8080}]}}
         """,
-        $$"""
+        $$$"""
         {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
          "metadata": {"name": "reviews-1", "namespace": "shop", "labels": {"kubernetes.io/service-name": "reviews"}},
-         "addressType": "IPv4", "ports": [{"name": "http", "port": 8080}], "endpoints": [{"addresses": ["{{podIp}}"]}]}
+         "addressType": "IPv4", "ports": [{"name": "http", "port": 8080}], "endpoints": [{"addresses": ["{{{podIp}}}"]}]}
         """,
-        $$"""
+        $$$"""
         {"apiVersion": "v1", "kind": "Pod",
          "metadata": {"name": "reviews-v1", "namespace": "shop", "annotations": {"ambient.istio.io/redirection": "enabled"}},
-         "spec": {"serviceAccountName": "reviews"}, "status": {"podIP": "{{podIp}}"}}
+         "spec": {"serviceAccountName": "reviews"}, "status": {"podIP": "{{{podIp}}}"}}
         """,
     ];
 }
