@@ -4,18 +4,13 @@ using Meshway.Admin;
 using Meshway.Cli;
 using Meshway.Config;
 using Meshway.DataPlane;
-using Meshway.DataPlane.Transport;
 using Meshway.Demo;
-using Meshway.MeshIntegration.Hbone;
-using Meshway.MeshIntegration.Transport;
+using Meshway.Mesh;
 using Meshway.Mtls;
 using Meshway.Mtls.Identity;
 using Meshway.Mtls.Setup;
 using Meshway.Translation;
 using Meshway.Translation.Caching;
-using Meshway.Translation.Status;
-using Meshway.Waypoint.Gamma;
-using Meshway.Waypoint.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Meshway;
@@ -124,55 +119,43 @@ internal static partial class Program
         }
 
         // The mesh identity (optional): waypoints serve HBONE with it, and ambient endpoints are reached over HBONE.
-        MeshIdentity? identity = null;
-        MeshIdentityStatus? meshStatus = null;
-        if (command.MeshCa is not null || command.MeshCertDirectory is not null)
+        MeshServing mesh;
+        try
         {
-            try
-            {
-                identity = MeshIdentity.Create(
-                    new MeshIdentityOptions
+            mesh = MeshServing.Create(
+                command.MeshCa is null && command.MeshCertDirectory is null
+                    ? null
+                    : new MeshIdentityOptions
                     {
                         Mode = command.MeshCertDirectory is not null ? MeshCertificateMode.CertDirectory : MeshCertificateMode.DevCa,
                         CertDirectory = command.MeshCertDirectory,
                         Identity = command.MeshIdentity is { } id ? SpiffeId.Parse(id) : default,
                     },
-                    loggerFactory);
-                meshStatus = new MeshIdentityStatus(identity.Certificates); // before Start: the first certificate is a renewal too
-                identity.Start();
-            }
-            catch (CertificateProvisioningException ex)
-            {
-                LogMeshIdentityFailed(logger, ex.Message);
-                return 1;
-            }
+                command.BindAddress,
+                loggerFactory);
+        }
+        catch (CertificateProvisioningException ex)
+        {
+            LogMeshIdentityFailed(logger, ex.Message);
+            return 1;
         }
 
-        await using var meshIdentity = identity;
-        await using var connector = identity is null ? null : new HboneConnector(identity.Client, loggerFactory.CreateLogger<HboneConnector>());
-        await using var waypoints = new WaypointRuntime(
-            identity, connector, new WaypointTranslationOptions { DefaultBindAddress = command.BindAddress }, loggerFactory);
-        using var transport = connector is null ? null : new HboneBackendTransport(new PlaintextTransport(), connector, waypoints.AmbientTarget);
-        await using var host = DataPlaneHost.Create(loggerFactory, transport);
-        waypoints.Metrics = host.Metrics; // mesh requests on the same /metrics
+        await using var meshServing = mesh;
+        await using var host = DataPlaneHost.Create(loggerFactory, mesh.IngressTransport);
+        mesh.Attach(host); // mesh requests on the same /metrics
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
         var translationCache = new TranslationCache(); // the applier translates serially, as the cache needs
         var applier = new ConfigApplier(
             host,
-            set =>
-            {
-                // Gateways of the ingress class and waypoints of the waypoint class come from the same objects;
-                // /status shows both.
-                var result = Translator.Translate(set, options, translationCache);
-                var waypointStatus = waypoints.Apply(set);
-                return result with { Status = new StatusReport([.. result.Status.Items, .. waypointStatus.Items]) };
-            },
+            // Gateways of the ingress class and waypoints of the waypoint class come from the same objects;
+            // /status shows both.
+            set => mesh.WithWaypoints(Translator.Translate(set, options, translationCache), set),
             loggerFactory.CreateLogger("meshway.config"));
 
         AdminServer admin;
         try
         {
-            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggerFactory, shutdown.Token, meshStatus);
+            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggerFactory, shutdown.Token, mesh.Status);
         }
         catch (Exception ex)
         {

@@ -23,6 +23,7 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind ServiceAccounts = new("", "v1", "serviceaccounts", "ServiceAccount", true, KubeJsonContext.Default.ServiceAccount);
     public static readonly ResourceKind EndpointSlices = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, KubeJsonContext.Default.EndpointSlice);
     public static readonly ResourceKind Deployments = new("apps", "v1", "deployments", "Deployment", true, KubeJsonContext.Default.Deployment);
+    public static readonly ResourceKind Pods = new("", "v1", "pods", "Pod", true, KubeJsonContext.Default.Pod);
     public static readonly ResourceKind Leases = new("coordination.k8s.io", "v1", "leases", "Lease", true, KubeJsonContext.Default.Lease);
 
     public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;

@@ -6,6 +6,8 @@ using Meshway.Controller.Provisioning;
 using Meshway.Controller.Watching;
 using Meshway.DataPlane;
 using Meshway.Kubernetes.Client;
+using Meshway.Kubernetes.Models;
+using Meshway.Mesh;
 using Meshway.Translation;
 using Meshway.Translation.Caching;
 using Microsoft.Extensions.Logging;
@@ -109,34 +111,97 @@ internal static partial class ClusterCommands
     {
         var ns = command.GatewayNamespace!;
         var name = command.GatewayName!;
-        await using var host = DataPlaneHost.Create(loggers);
+        var logger = loggers.CreateLogger("meshway");
+
+        // The same mesh parts as `meshway run`: a waypoint Gateway is served by the one WaypointRuntime.
+        MeshServing mesh;
+        try
+        {
+            mesh = MeshServing.Create(command.Mesh, command.BindAddress, loggers);
+        }
+        catch (Mtls.CertificateProvisioningException ex)
+        {
+            LogMeshIdentityFailed(logger, ex.Message);
+            return 1;
+        }
+
+        await using var meshServing = mesh;
+        await using var host = DataPlaneHost.Create(loggers, mesh.IngressTransport);
+        mesh.Attach(host);
         var options = new TranslationOptions { DefaultBindAddress = command.BindAddress };
         var translationCache = new TranslationCache(); // the applier translates serially, as the cache needs
-        var applier = new ConfigApplier(host, set => Translator.Translate(set, options, translationCache), loggers.CreateLogger("meshway.config"));
+        var role = new ProxyRole();
+        var applier = new ConfigApplier(
+            host,
+            set =>
+            {
+                var result = Translator.Translate(set, options, translationCache);
+                return role.Waypoint ? mesh.WithWaypoints(result, set) : result;
+            },
+            loggers.CreateLogger("meshway.config"));
         AdminServer admin;
         try
         {
-            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggers, shutdown);
+            admin = await AdminServer.StartAsync(command.AdminPort, host, applier, loggers, shutdown, mesh.Status);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
-            LogAdminFailed(loggers.CreateLogger("meshway"), command.AdminPort, ex.Message);
+            LogAdminFailed(logger, command.AdminPort, ex.Message);
             return 1;
         }
 
         await using (admin)
         {
             // While the API server is unreachable no apply happens, so the last good snapshot keeps serving.
-            await using var watch = new ClusterWatch(
+            ClusterWatch? watch = null;
+            watch = new ClusterWatch(
                 client,
                 ProxyWatch.Specs(ns, name),
-                (objects, ct) => applier.ApplyAsync(ProxyWatch.Scope(objects, ns, name), ct),
+                async (objects, ct) =>
+                {
+                    if (role.Pods is null && WaypointWatch.IsWaypoint(objects, ns, name))
+                    {
+                        // Only now is it known that this proxy is a waypoint: start watching Pods too, and apply
+                        // once they are listed, so the first waypoint snapshot already knows which pods are ambient.
+                        LogWaypointRole(logger, ns, name, command.Mesh is null ? "none (no --ca-address or --mesh-cert-dir)" : command.Mesh.Mode.ToString());
+                        role.Pods = new ClusterWatch(client, WaypointWatch.Specs(), (_, _) =>
+                        {
+                            watch!.Trigger();
+                            return Task.CompletedTask;
+                        }, loggers);
+                        role.Pods.Start(shutdown);
+                        await role.Pods.Synced.WaitAsync(ct);
+                        role.Waypoint = true;
+                    }
+
+                    IReadOnlyList<KubeObject> world = role.Pods is null ? objects : [.. objects, .. role.Pods.Snapshot()];
+                    await applier.ApplyAsync(ProxyWatch.Scope(world, ns, name), ct);
+                },
                 loggers);
-            watch.Start(shutdown);
-            await WaitForShutdownAsync(shutdown);
+            try
+            {
+                watch.Start(shutdown);
+                await WaitForShutdownAsync(shutdown);
+            }
+            finally
+            {
+                await watch.DisposeAsync();
+                if (role.Pods is not null)
+                {
+                    await role.Pods.DisposeAsync();
+                }
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>What the watch worker learned about the proxy's Gateway; written and read on the worker's apply path.</summary>
+    private sealed class ProxyRole
+    {
+        public volatile bool Waypoint;
+
+        public ClusterWatch? Pods;
     }
 
     private static async Task WaitForShutdownAsync(CancellationToken shutdown)
@@ -158,6 +223,12 @@ internal static partial class ClusterCommands
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Critical, Message = "Cannot start the admin server on 127.0.0.1:{Port}: {Reason}")]
     private static partial void LogAdminFailed(ILogger logger, int port, string reason);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Critical, Message = "Cannot set up the mesh identity: {Reason}")]
+    private static partial void LogMeshIdentityFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 35, Level = LogLevel.Information, Message = "Gateway {Namespace}/{Name} is a waypoint: watching Pods too, serving HBONE; mesh identity: {Identity}")]
+    private static partial void LogWaypointRole(ILogger logger, string @namespace, string name, string identity);
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Shutting down")]
     private static partial void LogStopping(ILogger logger);

@@ -135,6 +135,8 @@ public sealed class KubernetesModeTests : IAsyncLifetime
         // The proxy watches its own Gateway only, and serves nothing of the other one.
         Assert.Contains(_server.Requests, r => r.StartsWith("GET /apis/gateway.networking.k8s.io/v1/namespaces/infra/gateways?watch=1", StringComparison.Ordinal)
             && r.Contains("fieldSelector=metadata.name%3Dedge", StringComparison.Ordinal));
+        // An ingress proxy is no waypoint: it never lists Pods (only a waypoint's proxy needs them).
+        Assert.DoesNotContain(_server.Requests, r => r.Contains("/api/v1/pods", StringComparison.Ordinal));
         await Wait.UntilAsync(() => _server.Get("apps/v1", "Deployment", "infra", "other-meshway") is not null, "the other Gateway provisioned", 60_000);
         using (var probe = new System.Net.Sockets.TcpClient())
         {
