@@ -107,30 +107,12 @@ internal static class GrpcRouteCompiler
         }
 
         // 2. Filters, in the order written. GRPCRoute has no redirect or rewrite filters.
-        var filters = ImmutableArray.CreateBuilder<RouteFilter>();
-        var failClosed = false;
-        foreach (var filter in rule.Filters ?? [])
+        var (filters, failClosed, filtersError, filterRefError) = RuleFilterCompiler.Compile(
+            rule.Filters, RuleLabel(index, rule), filter => CompileFilter(filter, route, resources, backendLevel: false));
+        refError ??= filterRefError;
+        if (filtersError is not null)
         {
-            if (filter?.Type == "ExtensionRef")
-            {
-                // As for HTTPRoute: an unresolvable custom filter must not be skipped silently.
-                refError ??= new ConfigError(Reasons.InvalidKind,
-                    $"rule {RuleLabel(index, rule)}: ExtensionRef filter {filter.ExtensionRef?.Group}/{filter.ExtensionRef?.Kind} {filter.ExtensionRef?.Name} is not supported");
-                failClosed = true;
-                continue;
-            }
-
-            var (compiled, error, mirrorError) = CompileFilter(filter ?? new HttpRouteFilter(), route, resources, backendLevel: false);
-            refError ??= mirrorError;
-            if (error is not null)
-            {
-                return (null, error, refError);
-            }
-
-            if (compiled is not null)
-            {
-                filters.Add(compiled);
-            }
+            return (null, filtersError, refError);
         }
 
         // 3. Backends, always HTTP/2.
@@ -148,7 +130,7 @@ internal static class GrpcRouteCompiler
             routeRef,
             index,
             string.IsNullOrEmpty(rule.Name) ? null : rule.Name,
-            failClosed ? [] : filters.ToImmutable(),
+            failClosed ? [] : filters,
             failClosed ? BackendSet.Empty : new BackendSet(backends));
         return (new CompiledRule(model, matches), null, refError);
     }

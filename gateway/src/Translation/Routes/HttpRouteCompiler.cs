@@ -134,31 +134,12 @@ internal static class HttpRouteCompiler
         }
 
         // 3. Filters, in the order written.
-        var filters = ImmutableArray.CreateBuilder<RouteFilter>();
-        var failClosed = false;
-        foreach (var filter in rule.Filters ?? [])
+        var (filters, failClosed, filtersError, filterRefError) = RuleFilterCompiler.Compile(
+            rule.Filters, RuleLabel(index, rule), filter => CompileFilter(filter, route, resources, matches, backendLevel: false));
+        refError ??= filterRefError;
+        if (filtersError is not null)
         {
-            if (filter?.Type == "ExtensionRef")
-            {
-                // The spec: an unresolvable custom filter must not be skipped; requests it would have
-                // handled get an error response instead.
-                refError ??= new ConfigError(Reasons.InvalidKind,
-                    $"rule {RuleLabel(index, rule)}: ExtensionRef filter {filter.ExtensionRef?.Group}/{filter.ExtensionRef?.Kind} {filter.ExtensionRef?.Name} is not supported");
-                failClosed = true;
-                continue;
-            }
-
-            var (compiled, error, mirrorError) = CompileFilter(filter ?? new HttpRouteFilter(), route, resources, matches, backendLevel: false);
-            refError ??= mirrorError;
-            if (error is not null)
-            {
-                return (null, error, refError);
-            }
-
-            if (compiled is not null)
-            {
-                filters.Add(compiled);
-            }
+            return (null, filtersError, refError);
         }
 
         // 4. Backends.
@@ -177,7 +158,7 @@ internal static class HttpRouteCompiler
             routeRef,
             index,
             string.IsNullOrEmpty(rule.Name) ? null : rule.Name,
-            failClosed ? [] : filters.ToImmutable(),
+            failClosed ? [] : filters,
             backendSet,
             requestTimeout,
             backendTimeout);
